@@ -1,0 +1,150 @@
+"""Sign-up, profile changes and the admin's account switches."""
+
+import re
+from dataclasses import dataclass
+
+from myna.db.database import Database
+from myna.lib import passwords
+from myna.lib.clock import utcnow
+from myna.lib.errors import NotFound, ValidationFailed
+from myna.lib.ids import new_id
+from myna.lib.text import valid_username
+from myna.models import Account
+from myna.store import accounts as store
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+DISPLAY_NAME_MAX = 30
+NOTE_MAX = 500
+RESERVED = frozenset({"admin", "root", "administrator", "support", "help", "myna", "api", "oauth", "web", "settings", "about", "explore", "tags"})
+
+
+@dataclass(frozen=True)
+class Registration:
+    username: str
+    email: str
+    password: str
+    locale: str = ""
+    display_name: str = ""
+    agreement: bool = True
+    is_admin: bool = False
+
+
+def check_registration(reg: Registration, *, allow_reserved: bool = False) -> dict[str, str]:
+    """Field -> problem, Mastodon's ERR_* style. Empty when the registration is acceptable."""
+    errors: dict[str, str] = {}
+    if not reg.username:
+        errors["username"] = "ERR_BLANK"
+    elif not valid_username(reg.username):
+        errors["username"] = "ERR_INVALID"
+    elif reg.username.lower() in RESERVED and not allow_reserved:
+        errors["username"] = "ERR_RESERVED"
+    if not reg.email:
+        errors["email"] = "ERR_BLANK"
+    elif len(reg.email) > 320 or not EMAIL_RE.match(reg.email):
+        errors["email"] = "ERR_INVALID"
+    if not reg.password:
+        errors["password"] = "ERR_BLANK"
+    elif len(reg.password) < passwords.MIN_LENGTH:
+        errors["password"] = "ERR_TOO_SHORT"
+    elif len(reg.password) > passwords.MAX_LENGTH:
+        errors["password"] = "ERR_TOO_LONG"
+    if not reg.agreement:
+        errors["agreement"] = "ERR_ACCEPTED"
+    if len(reg.display_name) > DISPLAY_NAME_MAX:
+        errors["display_name"] = "ERR_TOO_LONG"
+    return errors
+
+
+class RegistrationRejected(ValidationFailed):
+    def __init__(self, details: dict[str, str]) -> None:
+        fields = ", ".join(f"{name}: {code}" for name, code in details.items())
+        super().__init__(f"Validation failed: {fields}")
+        self.details = details
+
+
+class AccountActions:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def do_register(self, reg: Registration, *, allow_reserved: bool = False) -> Account:
+        errors = check_registration(reg, allow_reserved=allow_reserved)
+        if errors:
+            raise RegistrationRejected(errors)
+        password_hash = passwords.hash_password(reg.password)
+        async with self.db.transaction() as session:
+            if await store.username_taken(session, reg.username):
+                errors["username"] = "ERR_TAKEN"
+            if await store.email_taken(session, reg.email):
+                errors["email"] = "ERR_TAKEN"
+            if errors:
+                raise RegistrationRejected(errors)
+            account = Account(
+                id=new_id(),
+                username=reg.username,
+                username_key=store.username_key(reg.username),
+                email=reg.email.strip(),
+                password_hash=password_hash,
+                display_name=reg.display_name,
+                note="",
+                locale=reg.locale[:16],
+                is_admin=reg.is_admin,
+                created_at=utcnow(),
+                followers_count=0,
+                following_count=0,
+                statuses_count=0,
+            )
+            await store.add(session, account)
+        return account
+
+    async def do_update_credentials(
+        self,
+        account_id: int,
+        *,
+        display_name: str | None = None,
+        note: str | None = None,
+        locked: bool | None = None,
+        bot: bool | None = None,
+        discoverable: bool | None = None,
+        default_visibility: str | None = None,
+        default_language: str | None = None,
+    ) -> Account:
+        if display_name is not None and len(display_name) > DISPLAY_NAME_MAX:
+            raise ValidationFailed(f"Display name is too long (at most {DISPLAY_NAME_MAX} characters)")
+        if note is not None and len(note) > NOTE_MAX:
+            raise ValidationFailed(f"Note is too long (at most {NOTE_MAX} characters)")
+        async with self.db.transaction() as session:
+            account = await store.get(session, account_id)
+            if account is None:
+                raise NotFound()
+            if display_name is not None:
+                account.display_name = display_name.strip()
+            if note is not None:
+                account.note = note
+            if locked is not None:
+                account.locked = locked
+            if bot is not None:
+                account.bot = bot
+            if discoverable is not None:
+                account.discoverable = discoverable
+            if default_visibility is not None:
+                account.default_visibility = default_visibility
+            if default_language is not None:
+                account.default_language = default_language[:16]
+        return account
+
+    async def do_set_verified(self, username: str, verified: bool = True) -> Account:
+        async with self.db.transaction() as session:
+            account = await store.by_username(session, username)
+            if account is None:
+                raise NotFound(f"No account named {username}")
+            account.verified = verified
+        return account
+
+    async def do_change_password(self, account_id: int, current: str, new: str) -> None:
+        if len(new) < passwords.MIN_LENGTH:
+            raise ValidationFailed(f"Password is too short (at least {passwords.MIN_LENGTH} characters)")
+        async with self.db.transaction() as session:
+            account = await store.get(session, account_id)
+            if account is None or not passwords.verify_password(account.password_hash, current):
+                raise ValidationFailed("Current password is wrong")
+            account.password_hash = passwords.hash_password(new)

@@ -1,0 +1,107 @@
+"""OAuth client registration and the tokens Myna issues outside the token endpoint
+(sign-up through the API, the web interface's session)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from myna.db.database import Database
+from myna.lib import secrets
+from myna.lib.clock import utcnow
+from myna.lib.errors import ValidationFailed
+from myna.lib.ids import new_id
+from myna.models import OAuthApp, OAuthToken
+from myna.policy import scopes as scope_rules
+from myna.store import oauth as store
+
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+
+
+@dataclass(frozen=True)
+class NewApp:
+    app: OAuthApp
+    client_secret: str
+
+
+def check_redirect_uris(raw: str) -> list[str]:
+    uris = [line.strip() for line in raw.replace(" ", "\n").splitlines() if line.strip()]
+    if not uris:
+        raise ValidationFailed("Validation failed: Redirect URI can't be blank")
+    for uri in uris:
+        if uri != OOB and ("://" not in uri or "#" in uri or len(uri) > 2000):
+            raise ValidationFailed(f"Validation failed: Redirect URI must be an absolute URI: {uri}")
+    return uris
+
+
+def check_scopes(raw: str | None) -> list[str]:
+    requested = scope_rules.parse(raw) or [scope_rules.DEFAULT]
+    bad = scope_rules.unknown(requested)
+    if bad:
+        raise ValidationFailed(f"Validation failed: Scopes are not known: {' '.join(bad)}")
+    return requested
+
+
+class AppActions:
+    def __init__(self, db: Database, token_ttl_days: int = 0) -> None:
+        self.db = db
+        self.token_ttl = timedelta(days=token_ttl_days) if token_ttl_days else None
+
+    async def do_create_app(
+        self, *, name: str, redirect_uris: str, scopes: str | None, website: str | None,
+        owner_id: int | None = None,
+    ) -> NewApp:
+        name = name.strip()
+        if not name:
+            raise ValidationFailed("Validation failed: Application name can't be blank")
+        if len(name) > 200:
+            raise ValidationFailed("Validation failed: Application name is too long (at most 200)")
+        uris = check_redirect_uris(redirect_uris)
+        granted = check_scopes(scopes)
+        if website and (len(website) > 2000 or not website.startswith(("http://", "https://"))):
+            raise ValidationFailed("Validation failed: Website must be an http(s) URL")
+        client_secret = secrets.new_token()
+        app = OAuthApp(
+            id=new_id(),
+            name=name,
+            website=website or None,
+            redirect_uris="\n".join(uris),
+            scopes=" ".join(granted),
+            client_id=secrets.new_token(24),
+            client_secret_digest=secrets.digest(client_secret),
+            owner_id=owner_id,
+            created_at=utcnow(),
+        )
+        async with self.db.transaction() as session:
+            await store.add_app(session, app)
+        return NewApp(app=app, client_secret=client_secret)
+
+    async def do_issue_token(self, app_id: int, account_id: int | None, scopes: str) -> tuple[OAuthToken, str]:
+        """A bearer token; the caller gets the raw value once, the database keeps its digest."""
+        raw = secrets.new_token()
+        now = utcnow()
+        token = OAuthToken(
+            id=new_id(),
+            app_id=app_id,
+            account_id=account_id,
+            token_digest=secrets.digest(raw),
+            scopes=scopes,
+            created_at=now,
+            expires_at=now + self.token_ttl if self.token_ttl else None,
+        )
+        async with self.db.transaction() as session:
+            await store.add_token(session, token)
+        return token, raw
+
+
+    async def do_ensure_app(self, name: str, scopes: str) -> OAuthApp:
+        """The built-in app the web interface signs people in with, created on first use."""
+        client_id = "myna-" + name.lower().replace(" ", "-")
+        async with self.db.transaction() as session:
+            app = await store.app_by_client_id(session, client_id)
+            if app is None:
+                app = OAuthApp(
+                    id=new_id(), name=name, website=None, redirect_uris=OOB, scopes=scopes,
+                    client_id=client_id, client_secret_digest=secrets.digest(secrets.new_token()),
+                    owner_id=None, created_at=utcnow(),
+                )
+                await store.add_app(session, app)
+        return app

@@ -1,0 +1,50 @@
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myna.db.database import Database
+from myna.lib.clock import utcnow
+from myna.lib.errors import NotFound
+from myna.lib.ids import new_id
+from myna.models import Notification, NotificationType
+from myna.policy.access import blocked_either_way
+from myna.store import notifications as store
+
+
+async def notify(
+    session: AsyncSession,
+    *,
+    recipient_id: int,
+    from_account_id: int,
+    type_: NotificationType,
+    status_id: int | None = None,
+) -> None:
+    """Inside the caller's transaction. Nobody is notified of their own acts or by someone
+    on the other side of a block; mutes are applied when notifications are read."""
+    if recipient_id == from_account_id:
+        return
+    if await blocked_either_way(session, recipient_id, from_account_id):
+        return
+    await store.add(
+        session,
+        Notification(
+            id=new_id(),
+            account_id=recipient_id,
+            from_account_id=from_account_id,
+            type=type_.value,
+            status_id=status_id,
+            created_at=utcnow(),
+        ),
+    )
+
+
+class NotificationActions:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def do_dismiss(self, account_id: int, notification_id: int) -> None:
+        async with self.db.transaction() as session:
+            if not await store.dismiss(session, account_id, notification_id):
+                raise NotFound()
+
+    async def do_clear(self, account_id: int) -> None:
+        async with self.db.transaction() as session:
+            await store.clear(session, account_id)

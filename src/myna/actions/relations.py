@@ -1,0 +1,150 @@
+"""Following (with requests for locked accounts), blocking and muting."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myna.actions.notifications import notify
+from myna.backends.timelines import TimelineBackend
+from myna.db.database import Database
+from myna.lib.clock import utcnow
+from myna.lib.errors import Forbidden, NotFound
+from myna.lib.ids import new_id
+from myna.models import Block, Follow, FollowRequest, Mute, NotificationType
+from myna.policy.access import access_account, access_interactable_account
+from myna.store import accounts as account_store
+from myna.store import notifications as notification_store
+from myna.store import relations as store
+
+
+class RelationActions:
+    def __init__(self, db: Database, timelines: TimelineBackend) -> None:
+        self.db = db
+        self.timelines = timelines
+
+    async def do_follow(
+        self, viewer_id: int, target_id: int, *, reblogs: bool | None = None, notify_posts: bool | None = None
+    ) -> None:
+        async with self.db.transaction() as session:
+            if target_id == viewer_id:
+                await access_account(session, target_id)
+                raise Forbidden("You cannot follow yourself")
+            target = await access_interactable_account(session, viewer_id, target_id)
+            if await store.exists(session, Block, viewer_id, target_id):
+                raise Forbidden("You are blocking this account")
+            follow = await store.find(session, Follow, viewer_id, target_id)
+            if follow is not None:
+                if reblogs is not None:
+                    follow.show_reblogs = reblogs
+                if notify_posts is not None:
+                    follow.notify = notify_posts
+                return
+            options = {"show_reblogs": True if reblogs is None else reblogs, "notify": bool(notify_posts)}
+            if target.locked:
+                request = await store.find(session, FollowRequest, viewer_id, target_id)
+                if request is None:
+                    await store.add(
+                        session,
+                        FollowRequest(id=new_id(), account_id=viewer_id, target_account_id=target_id,
+                                      created_at=utcnow(), **options),
+                    )
+                    await notify(session, recipient_id=target_id, from_account_id=viewer_id,
+                                 type_=NotificationType.FOLLOW_REQUEST)
+                return
+            await self._start_following(session, viewer_id, target_id, **options)
+            await notify(session, recipient_id=target_id, from_account_id=viewer_id,
+                         type_=NotificationType.FOLLOW)
+
+    async def _start_following(
+        self, session: AsyncSession, follower_id: int, target_id: int, *, show_reblogs: bool, notify: bool
+    ) -> None:
+        await store.add(
+            session,
+            Follow(id=new_id(), account_id=follower_id, target_account_id=target_id,
+                   created_at=utcnow(), show_reblogs=show_reblogs, notify=notify),
+        )
+        await account_store.adjust_counts(session, follower_id, following=1)
+        await account_store.adjust_counts(session, target_id, followers=1)
+        await self.timelines.add_author(session, follower_id, target_id)
+
+    async def _stop_following(self, session: AsyncSession, follower_id: int, target_id: int) -> None:
+        if await store.remove(session, Follow, follower_id, target_id):
+            await account_store.adjust_counts(session, follower_id, following=-1)
+            await account_store.adjust_counts(session, target_id, followers=-1)
+            await self.timelines.remove_author(session, follower_id, target_id)
+        if await store.remove(session, FollowRequest, follower_id, target_id):
+            await notification_store.delete_matching(
+                session, type_=NotificationType.FOLLOW_REQUEST, from_account_id=follower_id,
+                account_id=target_id,
+            )
+
+    async def do_unfollow(self, viewer_id: int, target_id: int) -> None:
+        async with self.db.transaction() as session:
+            await access_account(session, target_id)
+            await self._stop_following(session, viewer_id, target_id)
+
+    async def do_remove_follower(self, viewer_id: int, follower_id: int) -> None:
+        async with self.db.transaction() as session:
+            await access_account(session, follower_id)
+            await self._stop_following(session, follower_id, viewer_id)
+
+    async def do_authorize_request(self, viewer_id: int, requester_id: int) -> None:
+        async with self.db.transaction() as session:
+            request = await store.find(session, FollowRequest, requester_id, viewer_id)
+            if request is None:
+                raise NotFound()
+            await store.remove(session, FollowRequest, requester_id, viewer_id)
+            await notification_store.delete_matching(
+                session, type_=NotificationType.FOLLOW_REQUEST, from_account_id=requester_id,
+                account_id=viewer_id,
+            )
+            if not await store.exists(session, Follow, requester_id, viewer_id):
+                await self._start_following(
+                    session, requester_id, viewer_id, show_reblogs=request.show_reblogs, notify=request.notify
+                )
+                await notify(session, recipient_id=viewer_id, from_account_id=requester_id,
+                             type_=NotificationType.FOLLOW)
+
+    async def do_reject_request(self, viewer_id: int, requester_id: int) -> None:
+        async with self.db.transaction() as session:
+            if not await store.remove(session, FollowRequest, requester_id, viewer_id):
+                raise NotFound()
+            await notification_store.delete_matching(
+                session, type_=NotificationType.FOLLOW_REQUEST, from_account_id=requester_id,
+                account_id=viewer_id,
+            )
+
+    async def do_block(self, viewer_id: int, target_id: int) -> None:
+        """A block ends follows both ways, withdraws requests and notifications between the two,
+        and takes each one's statuses out of the other's home feed."""
+        async with self.db.transaction() as session:
+            await access_account(session, target_id)
+            if target_id == viewer_id:
+                raise Forbidden("You cannot block yourself")
+            if await store.exists(session, Block, viewer_id, target_id):
+                return
+            await store.add(session, Block(id=new_id(), account_id=viewer_id, target_account_id=target_id,
+                                           created_at=utcnow()))
+            await self._stop_following(session, viewer_id, target_id)
+            await self._stop_following(session, target_id, viewer_id)
+            await notification_store.delete_between(session, viewer_id, target_id)
+
+    async def do_unblock(self, viewer_id: int, target_id: int) -> None:
+        async with self.db.transaction() as session:
+            await access_account(session, target_id)
+            await store.remove(session, Block, viewer_id, target_id)
+
+    async def do_mute(self, viewer_id: int, target_id: int, *, notifications: bool = True) -> None:
+        async with self.db.transaction() as session:
+            await access_account(session, target_id)
+            if target_id == viewer_id:
+                raise Forbidden("You cannot mute yourself")
+            mute = await store.find(session, Mute, viewer_id, target_id)
+            if mute is None:
+                await store.add(session, Mute(id=new_id(), account_id=viewer_id, target_account_id=target_id,
+                                              created_at=utcnow(), hide_notifications=notifications))
+            else:
+                mute.hide_notifications = notifications
+
+    async def do_unmute(self, viewer_id: int, target_id: int) -> None:
+        async with self.db.transaction() as session:
+            await access_account(session, target_id)
+            await store.remove(session, Mute, viewer_id, target_id)

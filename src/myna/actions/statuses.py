@@ -1,0 +1,267 @@
+"""Posting, deleting, reposting (with or without comment) and liking."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myna.actions.notifications import notify
+from myna.backends.timelines import TimelineBackend
+from myna.db.database import Database
+from myna.lib import text as text_rules
+from myna.lib.clock import utcnow
+from myna.lib.errors import NotFound, ValidationFailed
+from myna.lib.html import render_status
+from myna.lib.ids import new_id
+from myna.models import Favourite, Mention, NotificationType, Status, Tag, Visibility
+from myna.policy import visibility as rules
+from myna.policy.access import access_own_status, access_status
+from myna.policy.audience import home_recipients
+from myna.store import accounts as account_store
+from myna.store import notifications as notification_store
+from myna.store import statuses as store
+from myna.store.upsert import insert_ignore
+
+SPOILER_MAX = 500
+LANGUAGE_MAX = 16
+IDEMPOTENCY_KEY_MAX = 200
+
+
+@dataclass(frozen=True)
+class NewStatus:
+    text: str
+    visibility: Visibility | None = None
+    in_reply_to_id: int | None = None
+    quoted_status_id: int | None = None
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    idempotency_key: str | None = None
+    app_id: int | None = None
+
+
+def check_length(text: str, spoiler_text: str, limit: int) -> None:
+    if not text.strip():
+        raise ValidationFailed("Validation failed: Text can't be blank")
+    units = text_rules.weibo_length(text) + text_rules.weibo_length(spoiler_text)
+    if units > limit:
+        raise ValidationFailed(
+            f"Validation failed: Text is {units} units long; the limit is {limit} units "
+            "(a Chinese character counts 1, an ASCII character 1/2, a link 10)"
+        )
+
+
+def check_new_status(new: NewStatus, limit: int) -> None:
+    check_length(new.text, new.spoiler_text, limit)
+    if len(new.spoiler_text) > SPOILER_MAX:
+        raise ValidationFailed(f"Validation failed: Spoiler text is too long (at most {SPOILER_MAX})")
+    if new.language is not None and (
+        len(new.language) > LANGUAGE_MAX or not new.language.replace("-", "").isalnum()
+    ):
+        raise ValidationFailed("Validation failed: Language is not a valid ISO 639 code")
+    if new.idempotency_key is not None and len(new.idempotency_key) > IDEMPOTENCY_KEY_MAX:
+        raise ValidationFailed("Idempotency-Key is too long")
+
+
+class StatusActions:
+    def __init__(
+        self, db: Database, timelines: TimelineBackend, *, base_url: str, max_units: int,
+        pull_threshold: int,
+    ) -> None:
+        self.db = db
+        self.timelines = timelines
+        self.base_url = base_url.rstrip("/")
+        self.max_units = max_units
+        self.pull_threshold = pull_threshold
+
+    async def do_post(self, author_id: int, new: NewStatus) -> Status:
+        check_new_status(new, self.max_units)
+        try:
+            async with self.db.transaction() as session:
+                return await self._post(session, author_id, new)
+        except IntegrityError:
+            # Two requests with one Idempotency-Key raced: the first one's status is the answer.
+            if new.idempotency_key is None:
+                raise
+            async with self.db.session() as session:
+                earlier = await store.idempotent_status_id(session, author_id, new.idempotency_key)
+                status = await store.get(session, earlier) if earlier else None
+            if status is None:
+                raise
+            return status
+
+    async def _post(self, session: AsyncSession, author_id: int, new: NewStatus) -> Status:
+        if new.idempotency_key:
+            earlier = await store.idempotent_status_id(session, author_id, new.idempotency_key)
+            if earlier is not None:
+                status = await store.get(session, earlier)
+                if status is not None:
+                    return status
+        author = await account_store.get(session, author_id)
+        if author is None:
+            raise NotFound()
+        parent = None
+        if new.in_reply_to_id is not None:
+            parent = await access_status(session, author_id, new.in_reply_to_id)
+            if parent.reblog_of_id is not None:
+                raise ValidationFailed("Validation failed: A repost cannot be replied to")
+        quoted = None
+        if new.quoted_status_id is not None:
+            quoted = await access_status(session, author_id, new.quoted_status_id)
+            if quoted.reblog_of_id is not None:
+                quoted = await access_status(session, author_id, quoted.reblog_of_id)
+            if not rules.shareable(quoted):
+                raise ValidationFailed("Validation failed: This status cannot be quoted")
+
+        parsed = text_rules.parse(new.text)
+        mentioned = await account_store.by_usernames(session, parsed.mentions)
+        mention_urls = {a.username_key: f"{self.base_url}/@{a.username}" for a in mentioned}
+        now = utcnow()
+        status = Status(
+            id=new_id(),
+            account_id=author_id,
+            text=new.text,
+            content=render_status(parsed, base_url=self.base_url, mention_urls=mention_urls),
+            spoiler_text=new.spoiler_text,
+            sensitive=new.sensitive or bool(new.spoiler_text),
+            visibility=(new.visibility or Visibility(author.default_visibility)).value,
+            language=new.language or author.default_language or None,
+            in_reply_to_id=parent.id if parent else None,
+            in_reply_to_account_id=parent.account_id if parent else None,
+            quote_of_id=quoted.id if quoted else None,
+            app_id=new.app_id,
+            created_at=now,
+        )
+        await store.add(session, status)
+        await store.add_mentions(
+            session,
+            [Mention(id=new_id(), status_id=status.id, account_id=a.id) for a in mentioned],
+        )
+        await self._attach_tags(session, status.id, parsed.tags)
+        if new.idempotency_key:
+            await store.remember_idempotency_key(session, author_id, new.idempotency_key, status.id, now)
+        await account_store.adjust_counts(
+            session,
+            author_id,
+            statuses=1 if rules.counted_in_profile(status.visibility) else 0,
+            last_status_at=now,
+        )
+        await self.timelines.fan_out(
+            session, status.id, home_recipients(status, author.followers_count, self.pull_threshold)
+        )
+        for account in mentioned:
+            await notify(
+                session, recipient_id=account.id, from_account_id=author_id,
+                type_=NotificationType.MENTION, status_id=status.id,
+            )
+        if quoted is not None:
+            await notify(
+                session, recipient_id=quoted.account_id, from_account_id=author_id,
+                type_=NotificationType.QUOTE, status_id=status.id,
+            )
+        return status
+
+    async def _attach_tags(self, session: AsyncSession, status_id: int, names: list[str]) -> None:
+        if not names:
+            return
+        by_key = {text_rules.tag_key(name): name for name in names}
+        now = utcnow()
+        await insert_ignore(
+            session,
+            Tag,
+            [{"id": new_id(), "name": name, "key": key, "created_at": now} for key, name in by_key.items()],
+        )
+        tags = await store.tags_by_keys(session, by_key)
+        await store.link_tags(session, status_id, (tag.id for tag in tags.values()))
+
+    async def do_delete(self, viewer_id: int, status_id: int) -> Status:
+        async with self.db.transaction() as session:
+            status = await access_own_status(session, viewer_id, status_id)
+            for reblog in await store.reblog_ids_of(session, status.id):
+                await self._remove(session, reblog)
+            await self._remove(session, status)
+        return status
+
+    async def _remove(self, session: AsyncSession, status: Status) -> None:
+        await store.delete_one(session, status.id)
+        if rules.counted_in_profile(status.visibility):
+            await account_store.adjust_counts(session, status.account_id, statuses=-1)
+
+    async def do_reblog(self, viewer_id: int, status_id: int, visibility: Visibility | None) -> Status:
+        """Repost: returns the repost (whose `reblog_of_id` is the original)."""
+        async with self.db.transaction() as session:
+            original = await self._original(session, viewer_id, status_id)
+            if not rules.shareable(original):
+                raise ValidationFailed("Validation failed: This status cannot be reposted")
+            existing = await store.reblog_by(session, viewer_id, original.id)
+            if existing is not None:
+                return existing
+            reposter = await account_store.get(session, viewer_id)
+            assert reposter is not None
+            chosen = visibility or Visibility.PUBLIC
+            if chosen == Visibility.DIRECT:
+                raise ValidationFailed("Validation failed: A repost cannot be direct")
+            now = utcnow()
+            reblog = Status(
+                id=new_id(), account_id=viewer_id, visibility=chosen.value,
+                reblog_of_id=original.id, created_at=now, text="", content="",
+            )
+            await store.add(session, reblog)
+            await account_store.adjust_counts(session, viewer_id, statuses=1, last_status_at=now)
+            await self.timelines.fan_out(
+                session, reblog.id, home_recipients(reblog, reposter.followers_count, self.pull_threshold)
+            )
+            await notify(
+                session, recipient_id=original.account_id, from_account_id=viewer_id,
+                type_=NotificationType.REBLOG, status_id=original.id,
+            )
+            return reblog
+
+    async def do_unreblog(self, viewer_id: int, status_id: int) -> Status:
+        """Undo a repost; returns the original."""
+        async with self.db.transaction() as session:
+            original = await self._original(session, viewer_id, status_id)
+            reblog = await store.reblog_by(session, viewer_id, original.id)
+            if reblog is not None:
+                await self._remove(session, reblog)
+                await notification_store.delete_matching(
+                    session, type_=NotificationType.REBLOG, from_account_id=viewer_id,
+                    status_id=original.id,
+                )
+            return original
+
+    async def do_favourite(self, viewer_id: int, status_id: int) -> Status:
+        async with self.db.transaction() as session:
+            status = await self._original(session, viewer_id, status_id)
+            inserted = await insert_ignore(
+                session, Favourite,
+                [{"id": new_id(), "account_id": viewer_id, "status_id": status.id, "created_at": utcnow()}],
+            )
+            if inserted:
+                await notify(
+                    session, recipient_id=status.account_id, from_account_id=viewer_id,
+                    type_=NotificationType.FAVOURITE, status_id=status.id,
+                )
+            return status
+
+    async def do_unfavourite(self, viewer_id: int, status_id: int) -> Status:
+        async with self.db.transaction() as session:
+            status = await self._original(session, viewer_id, status_id)
+            favourite = await store.favourite_of(session, viewer_id, status.id)
+            if favourite is not None:
+                await store.delete_favourite(session, favourite.id)
+                await notification_store.delete_matching(
+                    session, type_=NotificationType.FAVOURITE, from_account_id=viewer_id,
+                    status_id=status.id,
+                )
+            return status
+
+    async def _original(self, session: AsyncSession, viewer_id: int, status_id: int) -> Status:
+        """The status acted on: for a repost, the reposted original (both must be visible)."""
+        status = await access_status(session, viewer_id, status_id)
+        if status.reblog_of_id is not None:
+            return await access_status(session, viewer_id, status.reblog_of_id)
+        return status
+
+
+__all__ = ["NewStatus", "StatusActions", "check_length", "check_new_status"]

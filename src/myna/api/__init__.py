@@ -1,0 +1,1 @@
+"""HTTP only: parse, require a scope, call one action or read, serialise."""

@@ -1,0 +1,1 @@
+"""Mastodon client API routes, one module per resource."""

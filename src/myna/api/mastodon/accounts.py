@@ -1,0 +1,249 @@
+"""/api/v1/accounts, follow requests, blocks and mutes."""
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from myna.actions.accounts import Registration
+from myna.api.deps import account_of, base_url, container, read_scope, scope, viewer_id
+from myna.api.mastodon.statuses import render_page
+from myna.api.pagination import link_header, page_from
+from myna.api.params import Params, path_id
+from myna.api.responses import json_response
+from myna.api.schemas.accounts import render_account, render_relationship
+from myna.api.schemas.enums import visibility_from_wire
+from myna.lib.errors import Forbidden
+from myna.reads.accounts import AccountList
+from myna.reads.tokens import Caller
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+def _accounts_response(request: Request, listing: AccountList) -> Response:
+    base = base_url(request)
+    return json_response(
+        [render_account(a, base) for a in listing.accounts], headers=link_header(request, listing.cursor_ids)
+    )
+
+
+async def _relationship(request: Request, viewer: int, target: int) -> Response:
+    rel = await container(request).account_reads.relations(viewer, [target])
+    return json_response(render_relationship(target, rel))
+
+
+@router.post("/accounts", summary="Register an account (needs an app token)")
+async def register(request: Request, caller: Caller = Depends(scope("write:accounts", user=False))) -> Response:
+    c = container(request)
+    if not c.settings.registrations_open:
+        raise Forbidden("Registrations are closed")
+    if caller.account is not None:
+        raise Forbidden("Signed-in users cannot register accounts")
+    params = await Params.read(request)
+    reg = Registration(
+        username=(params.text("username", max_length=100) or "").strip(),
+        email=(params.text("email", max_length=400) or "").strip(),
+        password=params.text("password", max_length=2000) or "",
+        locale=params.text("locale", max_length=16) or "",
+        agreement=bool(params.flag("agreement", default=False)),
+    )
+    account = await c.account_actions.do_register(reg)
+    token, raw = await c.app_actions.do_issue_token(caller.app.id, account.id, caller.token.scopes)
+    return json_response({
+        "access_token": raw,
+        "token_type": "Bearer",
+        "scope": token.scopes,
+        "created_at": int(token.created_at.timestamp()),
+    })
+
+
+@router.get("/accounts/verify_credentials", summary="The signed-in account, with its source")
+async def verify_credentials(request: Request, caller: Caller = Depends(scope("read:accounts"))) -> Response:
+    c = container(request)
+    account = await c.account_reads.one(account_of(caller).id)
+    pending = await c.account_reads.follow_requests_count(account.id)
+    return json_response(render_account(account, base_url(request), source=True, follow_requests_count=pending))
+
+
+@router.patch("/accounts/update_credentials", summary="Change display name, bio, locked, ...")
+async def update_credentials(request: Request, caller: Caller = Depends(scope("write:accounts"))) -> Response:
+    c = container(request)
+    params = await Params.read(request)
+    source_privacy = params.text("source[privacy]") or params.text("privacy")
+    account = await c.account_actions.do_update_credentials(
+        account_of(caller).id,
+        display_name=params.text("display_name", max_length=1000),
+        note=params.text("note", max_length=10_000),
+        locked=params.flag("locked"),
+        bot=params.flag("bot"),
+        discoverable=params.flag("discoverable"),
+        default_visibility=(v.value if (v := visibility_from_wire(source_privacy)) else None),
+        default_language=params.text("source[language]", max_length=16),
+    )
+    pending = await c.account_reads.follow_requests_count(account.id)
+    return json_response(render_account(account, base_url(request), source=True, follow_requests_count=pending))
+
+
+@router.get("/accounts/relationships", summary="Relationships with the given accounts")
+async def relationships(request: Request, caller: Caller = Depends(scope("read:follows"))) -> Response:
+    params = await Params.read(request)
+    ids = params.ids("id")[:100]
+    rel = await container(request).account_reads.relations(account_of(caller).id, ids)
+    return json_response([render_relationship(i, rel) for i in ids])
+
+
+@router.get("/accounts/lookup", summary="Find an account by its acct (username)")
+async def lookup(request: Request, _caller: Caller | None = Depends(read_scope("read:accounts"))) -> Response:
+    params = await Params.read(request)
+    account = await container(request).account_reads.lookup(params.required_text("acct", max_length=300))
+    return json_response(render_account(account, base_url(request)))
+
+
+@router.get("/accounts/search", summary="Accounts whose username starts with q")
+async def search(request: Request, _caller: Caller = Depends(scope("read:accounts"))) -> Response:
+    params = await Params.read(request)
+    limit = params.integer("limit", default=40, minimum=1, maximum=80) or 40
+    found = await container(request).account_reads.search(params.text("q", max_length=300) or "", limit)
+    base = base_url(request)
+    return json_response([render_account(a, base) for a in found])
+
+
+@router.get("/accounts/{account_id}", summary="A profile")
+async def get_account(
+    request: Request, account_id: str, _caller: Caller | None = Depends(read_scope("read:accounts"))
+) -> Response:
+    account = await container(request).account_reads.one(path_id(account_id))
+    return json_response(render_account(account, base_url(request)))
+
+
+@router.get("/accounts/{account_id}/statuses", summary="An account's statuses the caller may see")
+async def account_statuses(
+    request: Request, account_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
+) -> Response:
+    params = await Params.read(request)
+    bundle = await container(request).status_reads.by_account(
+        viewer_id(caller), path_id(account_id), page_from(params),
+        exclude_replies=bool(params.flag("exclude_replies", default=False)),
+        exclude_reblogs=bool(params.flag("exclude_reblogs", default=False)),
+        only_media=bool(params.flag("only_media", default=False)),
+        pinned=bool(params.flag("pinned", default=False)),
+        tagged=params.text("tagged", max_length=200),
+    )
+    return render_page(request, bundle)
+
+
+@router.get("/accounts/{account_id}/followers", summary="Who follows the account")
+async def followers(
+    request: Request, account_id: str, _caller: Caller | None = Depends(read_scope("read:accounts"))
+) -> Response:
+    params = await Params.read(request)
+    listing = await container(request).account_reads.followers(path_id(account_id), page_from(params, maximum=80))
+    return _accounts_response(request, listing)
+
+
+@router.get("/accounts/{account_id}/following", summary="Whom the account follows")
+async def following(
+    request: Request, account_id: str, _caller: Caller | None = Depends(read_scope("read:accounts"))
+) -> Response:
+    params = await Params.read(request)
+    listing = await container(request).account_reads.following(path_id(account_id), page_from(params, maximum=80))
+    return _accounts_response(request, listing)
+
+
+@router.post("/accounts/{account_id}/follow", summary="Follow (or request to follow a locked account)")
+async def follow(request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))) -> Response:
+    params = await Params.read(request)
+    me, target = account_of(caller).id, path_id(account_id)
+    await container(request).relation_actions.do_follow(
+        me, target, reblogs=params.flag("reblogs"), notify_posts=params.flag("notify")
+    )
+    return await _relationship(request, me, target)
+
+
+@router.post("/accounts/{account_id}/unfollow", summary="Unfollow, or withdraw a follow request")
+async def unfollow(request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))) -> Response:
+    me, target = account_of(caller).id, path_id(account_id)
+    await container(request).relation_actions.do_unfollow(me, target)
+    return await _relationship(request, me, target)
+
+
+@router.post("/accounts/{account_id}/remove_from_followers", summary="Make an account stop following you")
+async def remove_from_followers(
+    request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
+) -> Response:
+    me, target = account_of(caller).id, path_id(account_id)
+    await container(request).relation_actions.do_remove_follower(me, target)
+    return await _relationship(request, me, target)
+
+
+@router.post("/accounts/{account_id}/block", summary="Block: also ends follows both ways")
+async def block(request: Request, account_id: str, caller: Caller = Depends(scope("write:blocks"))) -> Response:
+    me, target = account_of(caller).id, path_id(account_id)
+    await container(request).relation_actions.do_block(me, target)
+    return await _relationship(request, me, target)
+
+
+@router.post("/accounts/{account_id}/unblock", summary="Unblock")
+async def unblock(request: Request, account_id: str, caller: Caller = Depends(scope("write:blocks"))) -> Response:
+    me, target = account_of(caller).id, path_id(account_id)
+    await container(request).relation_actions.do_unblock(me, target)
+    return await _relationship(request, me, target)
+
+
+@router.post("/accounts/{account_id}/mute", summary="Mute (notifications too unless notifications=false)")
+async def mute(request: Request, account_id: str, caller: Caller = Depends(scope("write:mutes"))) -> Response:
+    params = await Params.read(request)
+    me, target = account_of(caller).id, path_id(account_id)
+    await container(request).relation_actions.do_mute(
+        me, target, notifications=bool(params.flag("notifications", default=True))
+    )
+    return await _relationship(request, me, target)
+
+
+@router.post("/accounts/{account_id}/unmute", summary="Unmute")
+async def unmute(request: Request, account_id: str, caller: Caller = Depends(scope("write:mutes"))) -> Response:
+    me, target = account_of(caller).id, path_id(account_id)
+    await container(request).relation_actions.do_unmute(me, target)
+    return await _relationship(request, me, target)
+
+
+@router.get("/follow_requests", summary="Pending requests to follow you")
+async def follow_requests(request: Request, caller: Caller = Depends(scope("read:follows"))) -> Response:
+    params = await Params.read(request)
+    listing = await container(request).account_reads.follow_requests(
+        account_of(caller).id, page_from(params, maximum=80)
+    )
+    return _accounts_response(request, listing)
+
+
+@router.post("/follow_requests/{account_id}/authorize", summary="Accept a follow request")
+async def authorize_request(
+    request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
+) -> Response:
+    me, requester = account_of(caller).id, path_id(account_id)
+    await container(request).relation_actions.do_authorize_request(me, requester)
+    return await _relationship(request, me, requester)
+
+
+@router.post("/follow_requests/{account_id}/reject", summary="Reject a follow request")
+async def reject_request(
+    request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
+) -> Response:
+    me, requester = account_of(caller).id, path_id(account_id)
+    await container(request).relation_actions.do_reject_request(me, requester)
+    return await _relationship(request, me, requester)
+
+
+@router.get("/blocks", summary="Accounts you block")
+async def blocks(request: Request, caller: Caller = Depends(scope("read:blocks"))) -> Response:
+    params = await Params.read(request)
+    listing = await container(request).account_reads.blocks(account_of(caller).id, page_from(params, maximum=80))
+    return _accounts_response(request, listing)
+
+
+@router.get("/mutes", summary="Accounts you mute")
+async def mutes(request: Request, caller: Caller = Depends(scope("read:mutes"))) -> Response:
+    params = await Params.read(request)
+    listing = await container(request).account_reads.mutes(account_of(caller).id, page_from(params, maximum=80))
+    return _accounts_response(request, listing)
+
+

@@ -1,0 +1,96 @@
+"""/api/v1/notifications."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from myna.api.deps import account_of, base_url, container, scope
+from myna.api.mastodon.statuses import renderer
+from myna.api.pagination import link_header, page_from
+from myna.api.params import Params, path_id
+from myna.api.responses import json_response
+from myna.api.schemas.accounts import render_account
+from myna.api.schemas.enums import notification_types
+from myna.lib.clock import iso
+from myna.lib.errors import NotFound, ValidationFailed
+from myna.reads.notifications import NotificationPage
+from myna.reads.tokens import Caller
+
+router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+
+
+def _render(request: Request, page: NotificationPage) -> list[dict[str, Any]]:
+    base = base_url(request)
+    statuses = {s.id: s for s in page.statuses.statuses}
+    r = renderer(request)
+    out = []
+    for n in page.notifications:
+        status = statuses.get(n.status_id) if n.status_id is not None else None
+        out.append({
+            "id": str(n.id),
+            "type": n.type,
+            "created_at": iso(n.created_at),
+            "group_key": f"ungrouped-{n.id}",
+            "account": render_account(page.accounts[n.from_account_id], base),
+            "status": r.one(page.statuses, status) if status is not None else None,
+        })
+    return out
+
+
+@router.get("", summary="Your notifications; filter with types[] / exclude_types[]")
+async def list_notifications(request: Request, caller: Caller = Depends(scope("read:notifications"))) -> Response:
+    params = await Params.read(request)
+    asked = params.strings("types")
+    types = notification_types(asked)
+    if asked and not types:  # only types this server never produces
+        return json_response([])
+    page = await container(request).notification_reads.page(
+        account_of(caller).id, page_from(params, maximum=80),
+        types=types or None,
+        exclude_types=notification_types(params.strings("exclude_types")) or None,
+        account_id=params.id("account_id"),
+    )
+    return json_response(_render(request, page), headers=link_header(request, [n.id for n in page.notifications]))
+
+
+@router.get("/unread_count", summary="How many notifications arrived after the notifications marker")
+async def unread_count(request: Request, caller: Caller = Depends(scope("read:notifications"))) -> Response:
+    count = await container(request).notification_reads.unread_count(account_of(caller).id)
+    return json_response({"count": count})
+
+
+@router.post("/clear", summary="Dismiss all notifications")
+async def clear(request: Request, caller: Caller = Depends(scope("write:notifications"))) -> Response:
+    await container(request).notification_actions.do_clear(account_of(caller).id)
+    return json_response({})
+
+
+@router.post("/dismiss", summary="Dismiss one notification (the older form, id in the body)")
+async def dismiss_legacy(request: Request, caller: Caller = Depends(scope("write:notifications"))) -> Response:
+    params = await Params.read(request)
+    notification_id = params.id("id")
+    if notification_id is None:
+        raise ValidationFailed("Validation failed: id can't be blank")
+    await container(request).notification_actions.do_dismiss(account_of(caller).id, notification_id)
+    return json_response({})
+
+
+@router.get("/{notification_id}", summary="One notification")
+async def get_notification(
+    request: Request, notification_id: str, caller: Caller = Depends(scope("read:notifications"))
+) -> Response:
+    page = await container(request).notification_reads.one(account_of(caller).id, path_id(notification_id))
+    rendered = _render(request, page)
+    if not rendered:
+        raise NotFound()
+    return json_response(rendered[0])
+
+
+@router.post("/{notification_id}/dismiss", summary="Dismiss one notification")
+async def dismiss(
+    request: Request, notification_id: str, caller: Caller = Depends(scope("write:notifications"))
+) -> Response:
+    await container(request).notification_actions.do_dismiss(account_of(caller).id, path_id(notification_id))
+    return json_response({})

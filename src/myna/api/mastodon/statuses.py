@@ -1,0 +1,154 @@
+"""/api/v1/statuses: post, read, delete, thread, repost and like."""
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from myna.actions.statuses import NewStatus
+from myna.api.deps import account_of, base_url, container, read_scope, scope, viewer_id
+from myna.api.pagination import link_header, page_from
+from myna.api.params import Params, path_id
+from myna.api.responses import json_response
+from myna.api.schemas.accounts import render_account
+from myna.api.schemas.enums import visibility_from_wire
+from myna.api.schemas.statuses import StatusRenderer
+from myna.lib.errors import ValidationFailed
+from myna.reads.bundle import StatusBundle
+from myna.reads.tokens import Caller
+
+router = APIRouter(prefix="/api/v1/statuses", tags=["statuses"])
+
+TEXT_MAX_CHARS = 100_000  # far above any unit limit: only guards memory
+
+
+def renderer(request: Request) -> StatusRenderer:
+    return StatusRenderer(base_url(request))
+
+
+def render_page(request: Request, bundle: StatusBundle) -> Response:
+    """A list of statuses with its Link header."""
+    body = renderer(request).many(bundle)
+    return json_response(body, headers=link_header(request, [s.id for s in bundle.statuses]))
+
+
+def render_one(request: Request, bundle: StatusBundle) -> Response:
+    return json_response(renderer(request).first(bundle))
+
+
+@router.post("", summary="Post a status, a reply (in_reply_to_id) or a quote (quoted_status_id)")
+async def post_status(request: Request, caller: Caller = Depends(scope("write:statuses"))) -> Response:
+    c = container(request)
+    params = await Params.read(request)
+    if params.strings("media_ids"):
+        raise ValidationFailed("Validation failed: media attachments are not supported yet")
+    new = NewStatus(
+        text=params.text("status", max_length=TEXT_MAX_CHARS) or "",
+        visibility=visibility_from_wire(params.text("visibility")),
+        in_reply_to_id=params.id("in_reply_to_id"),
+        quoted_status_id=params.id("quoted_status_id"),
+        spoiler_text=params.text("spoiler_text", max_length=TEXT_MAX_CHARS) or "",
+        sensitive=bool(params.flag("sensitive", default=False)),
+        language=params.text("language", max_length=64) or None,
+        idempotency_key=request.headers.get("idempotency-key") or None,
+        app_id=caller.app.id,
+    )
+    status = await c.status_actions.do_post(account_of(caller).id, new)
+    bundle = await c.status_reads.bundle(account_of(caller).id, [status])
+    return render_one(request, bundle)
+
+
+@router.get("", summary="Several statuses by id[]")
+async def get_statuses(request: Request, caller: Caller | None = Depends(read_scope("read:statuses"))) -> Response:
+    params = await Params.read(request)
+    ids = params.ids("id")[:40]
+    bundle = await container(request).status_reads.many(viewer_id(caller), ids)
+    return json_response(renderer(request).many(bundle))
+
+
+@router.get("/{status_id}", summary="One status")
+async def get_status(
+    request: Request, status_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
+) -> Response:
+    bundle = await container(request).status_reads.one(viewer_id(caller), path_id(status_id))
+    return render_one(request, bundle)
+
+
+@router.delete("/{status_id}", summary="Delete your status; answers with its source text")
+async def delete_status(request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))) -> Response:
+    c = container(request)
+    me = account_of(caller).id
+    status = await c.status_actions.do_delete(me, path_id(status_id))
+    bundle = await c.status_reads.bundle(me, [status])
+    return json_response(renderer(request).deleted(bundle, status))
+
+
+@router.get("/{status_id}/context", summary="Ancestors and descendants the caller may see")
+async def context(
+    request: Request, status_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
+) -> Response:
+    ctx = await container(request).status_reads.context(viewer_id(caller), path_id(status_id))
+    r = renderer(request)
+    return json_response({"ancestors": r.many(ctx.ancestors), "descendants": r.many(ctx.descendants)})
+
+
+@router.post("/{status_id}/reblog", summary="Repost")
+async def reblog(request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))) -> Response:
+    c = container(request)
+    params = await Params.read(request)
+    me = account_of(caller).id
+    status = await c.status_actions.do_reblog(me, path_id(status_id), visibility_from_wire(params.text("visibility")))
+    return render_one(request, await c.status_reads.bundle(me, [status]))
+
+
+@router.post("/{status_id}/unreblog", summary="Undo a repost")
+async def unreblog(request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))) -> Response:
+    c = container(request)
+    me = account_of(caller).id
+    status = await c.status_actions.do_unreblog(me, path_id(status_id))
+    return render_one(request, await c.status_reads.bundle(me, [status]))
+
+
+@router.post("/{status_id}/favourite", summary="Like")
+async def favourite(request: Request, status_id: str, caller: Caller = Depends(scope("write:favourites"))) -> Response:
+    c = container(request)
+    me = account_of(caller).id
+    status = await c.status_actions.do_favourite(me, path_id(status_id))
+    return render_one(request, await c.status_reads.bundle(me, [status]))
+
+
+@router.post("/{status_id}/unfavourite", summary="Undo a like")
+async def unfavourite(
+    request: Request, status_id: str, caller: Caller = Depends(scope("write:favourites"))
+) -> Response:
+    c = container(request)
+    me = account_of(caller).id
+    status = await c.status_actions.do_unfavourite(me, path_id(status_id))
+    return render_one(request, await c.status_reads.bundle(me, [status]))
+
+
+@router.get("/{status_id}/reblogged_by", summary="Who reposted it")
+async def reblogged_by(
+    request: Request, status_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
+) -> Response:
+    params = await Params.read(request)
+    listing = await container(request).status_reads.reblogged_by(
+        viewer_id(caller), path_id(status_id), page_from(params, maximum=80)
+    )
+    base = base_url(request)
+    return json_response(
+        [render_account(a, base) for a in listing.accounts], headers=link_header(request, listing.cursor_ids)
+    )
+
+
+@router.get("/{status_id}/favourited_by", summary="Who liked it")
+async def favourited_by(
+    request: Request, status_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
+) -> Response:
+    params = await Params.read(request)
+    listing = await container(request).status_reads.favourited_by(
+        viewer_id(caller), path_id(status_id), page_from(params, maximum=80)
+    )
+    base = base_url(request)
+    return json_response(
+        [render_account(a, base) for a in listing.accounts], headers=link_header(request, listing.cursor_ids)
+    )

@@ -1,0 +1,41 @@
+"""/api/v1/timelines: home, public and tag."""
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from myna.api.deps import account_of, container, read_scope, scope, viewer_id
+from myna.api.mastodon.statuses import render_page
+from myna.api.pagination import page_from
+from myna.api.params import Params
+from myna.reads.tokens import Caller
+
+router = APIRouter(prefix="/api/v1/timelines", tags=["timelines"])
+
+
+@router.get("/home", summary="Statuses from accounts you follow, and your own")
+async def home(request: Request, caller: Caller = Depends(scope("read:statuses"))) -> Response:
+    params = await Params.read(request)
+    bundle = await container(request).status_reads.home(account_of(caller).id, page_from(params))
+    return render_page(request, bundle)
+
+
+@router.get("/public", summary="Public statuses (local=true: this server's; all are local)")
+async def public(request: Request, caller: Caller | None = Depends(read_scope("read:statuses"))) -> Response:
+    params = await Params.read(request)
+    page = page_from(params)
+    reads = container(request).status_reads
+    # Nothing is remote (no federation) and nothing has media yet: those filters match nothing.
+    if params.flag("only_media", default=False) or params.flag("remote", default=False):
+        return render_page(request, await reads.many(viewer_id(caller), []))
+    return render_page(request, await reads.public(viewer_id(caller), page))
+
+
+@router.get("/tag/{hashtag}", summary="Public statuses with a #tag or #话题# topic")
+async def tag(
+    request: Request, hashtag: str, caller: Caller | None = Depends(read_scope("read:statuses"))
+) -> Response:
+    params = await Params.read(request)
+    name = hashtag.strip().strip("#")
+    bundle = await container(request).status_reads.tag(viewer_id(caller), name, page_from(params))
+    return render_page(request, bundle)

@@ -1,0 +1,148 @@
+"""Request parameters the way Mastodon clients send them: query string, urlencoded or
+multipart form, or JSON, merged into one view with typed getters that fail with a clear 4xx."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from myna.lib.errors import BadRequest, NotFound, ValidationFailed
+from myna.lib.ids import parse_id
+
+_TRUE = {"true", "1", "on", "yes", "t"}
+_FALSE = {"false", "0", "off", "no", "f", ""}
+
+
+class Params:
+    def __init__(self, values: Mapping[str, Any], lists: Mapping[str, list[Any]]) -> None:
+        self._values = values
+        self._lists = lists
+
+    @classmethod
+    async def read(cls, request: Request) -> "Params":
+        values: dict[str, Any] = {}
+        lists: dict[str, list[Any]] = {}
+
+        def put(key: str, value: Any) -> None:
+            base = key[:-2] if key.endswith("[]") else key
+            lists.setdefault(base, []).append(value)
+            values.setdefault(base, value)
+
+        for key, value in request.query_params.multi_items():
+            put(key, value)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type == "application/json":
+                raw = await request.body()
+                if raw.strip():
+                    try:
+                        body = orjson.loads(raw)
+                    except orjson.JSONDecodeError as exc:
+                        raise BadRequest("Malformed JSON body", str(exc)) from None
+                    if not isinstance(body, dict):
+                        raise BadRequest("The JSON body must be an object")
+                    for key, value in body.items():
+                        if isinstance(value, list):
+                            base = key[:-2] if key.endswith("[]") else key
+                            lists[base] = list(value)
+                            values[base] = value
+                        else:
+                            values[key[:-2] if key.endswith("[]") else key] = value
+                            lists.setdefault(key, [value])
+            elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                try:
+                    form = await request.form()
+                except Exception as exc:  # python-multipart raises several kinds
+                    raise BadRequest("Malformed form body", str(exc)) from None
+                for key, value in form.multi_items():
+                    put(key, value)
+        return cls(values, lists)
+
+    def has(self, name: str) -> bool:
+        return name in self._values
+
+    def raw(self, name: str) -> Any:
+        return self._values.get(name)
+
+    def text(self, name: str, *, default: str | None = None, max_length: int | None = None) -> str | None:
+        value = self._values.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValidationFailed(f"Validation failed: {name} must be a string")
+        text = str(value)
+        if max_length is not None and len(text) > max_length:
+            raise ValidationFailed(f"Validation failed: {name} is too long (at most {max_length})")
+        return text
+
+    def required_text(self, name: str, *, max_length: int | None = None) -> str:
+        value = self.text(name, max_length=max_length)
+        if value is None or not value.strip():
+            raise ValidationFailed(f"Validation failed: {name} can't be blank")
+        return value
+
+    def flag(self, name: str, *, default: bool | None = None) -> bool | None:
+        value = self._values.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | str):
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+        raise ValidationFailed(f"Validation failed: {name} must be a boolean")
+
+    def integer(self, name: str, *, default: int | None = None, minimum: int | None = None,
+            maximum: int | None = None) -> int | None:
+        value = self._values.get(name)
+        if value is None or value == "":
+            return default
+        try:
+            if isinstance(value, bool) or isinstance(value, float):
+                raise ValueError
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValidationFailed(f"Validation failed: {name} must be an integer") from None
+        if minimum is not None and number < minimum:
+            raise ValidationFailed(f"Validation failed: {name} must be at least {minimum}")
+        if maximum is not None and number > maximum:
+            raise ValidationFailed(f"Validation failed: {name} must be at most {maximum}")
+        return number
+
+    def id(self, name: str) -> int | None:
+        value = self._values.get(name)
+        if value is None or value == "":
+            return None
+        parsed = parse_id(value)
+        if parsed is None:
+            raise ValidationFailed(f"Validation failed: {name} must be an id")
+        return parsed
+
+    def strings(self, name: str) -> list[str]:
+        out = []
+        for value in self._lists.get(name, []):
+            if not isinstance(value, str):
+                raise ValidationFailed(f"Validation failed: {name} must be a list of strings")
+            out.append(value)
+        return out
+
+    def ids(self, name: str) -> list[int]:
+        out = []
+        for value in self._lists.get(name, []):
+            parsed = parse_id(value)
+            if parsed is None:
+                raise ValidationFailed(f"Validation failed: {name} must be a list of ids")
+            out.append(parsed)
+        return out
+
+
+def path_id(raw: str) -> int:
+    """An id from the URL path; anything that is not one is simply not found."""
+    parsed = parse_id(raw)
+    if parsed is None:
+        raise NotFound()
+    return parsed

@@ -1,0 +1,1 @@
+"""Entities as Mastodon clients expect them, rendered from batch-loaded data."""

@@ -1,0 +1,88 @@
+"""Account, Relationship and Token entities."""
+
+from typing import Any
+
+from myna.api.schemas.enums import visibility_to_wire
+from myna.lib.clock import iso
+from myna.lib.html import render_plain
+from myna.models import Account
+from myna.store.relations import Relations
+
+
+def render_account(account: Account, base_url: str, *, source: bool = False,
+                   follow_requests_count: int = 0) -> dict[str, Any]:
+    avatar = f"{base_url}/static/avatar.png"
+    header = f"{base_url}/static/header.png"
+    out: dict[str, Any] = {
+        "id": str(account.id),
+        "username": account.username,
+        "acct": account.username,
+        "display_name": account.display_name,
+        "locked": account.locked,
+        "bot": account.bot,
+        "discoverable": account.discoverable,
+        "indexable": account.discoverable,
+        "group": False,
+        "created_at": iso(account.created_at),
+        "note": render_plain(account.note),
+        "url": f"{base_url}/@{account.username}",
+        "uri": f"{base_url}/users/{account.username}",
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": account.followers_count,
+        "following_count": account.following_count,
+        "statuses_count": account.statuses_count,
+        "last_status_at": account.last_status_at.date().isoformat() if account.last_status_at else None,
+        "hide_collections": False,
+        "noindex": not account.discoverable,
+        "emojis": [],
+        "roles": [],
+        "fields": [],
+        "verified": account.verified,
+    }
+    if source:
+        out["source"] = {
+            "note": account.note,
+            "fields": [],
+            "privacy": visibility_to_wire(account.default_visibility),
+            "sensitive": False,
+            "language": account.default_language or None,
+            "follow_requests_count": follow_requests_count,
+            "hide_collections": False,
+            "discoverable": account.discoverable,
+            "indexable": account.discoverable,
+        }
+        out["role"] = {
+            "id": "1" if account.is_admin else "0",
+            "name": "Admin" if account.is_admin else "",
+            "color": "",
+            "permissions": "1" if account.is_admin else "0",
+            "highlighted": account.is_admin,
+        }
+    return out
+
+
+def render_relationship(target_id: int, rel: Relations) -> dict[str, Any]:
+    follow = rel.following.get(target_id)
+    request = rel.requested.get(target_id)
+    mute = rel.muting.get(target_id)
+    options = follow or request
+    return {
+        "id": str(target_id),
+        "following": follow is not None,
+        "showing_reblogs": options.show_reblogs if options else False,
+        "notifying": options.notify if options else False,
+        "languages": None,
+        "followed_by": target_id in rel.followed_by,
+        "blocking": target_id in rel.blocking,
+        "blocked_by": target_id in rel.blocked_by,
+        "muting": mute is not None,
+        "muting_notifications": bool(mute and mute.hide_notifications),
+        "requested": request is not None,
+        "requested_by": target_id in rel.requested_by,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }

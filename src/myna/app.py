@@ -1,0 +1,57 @@
+"""create_app(settings): the one place where routers, middleware and lifespan are wired."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from myna import __version__
+from myna.api import errors
+from myna.api.mastodon import accounts, instance, notifications, statuses, timelines
+from myna.config import Settings
+from myna.container import Container, build
+from myna.oauth import routes as oauth_routes
+from myna.web import routes as web_routes
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    settings = settings or Settings()
+    services = container or build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await services.close()
+
+    app = FastAPI(
+        title="Myna",
+        version=__version__,
+        description=(
+            "Mastodon-compatible client API of Myna, a self-hosted microblog. "
+            "Authenticate with OAuth 2.0 bearer tokens (see /.well-known/oauth-authorization-server). "
+            "Errors are JSON: {\"error\": ..., \"error_description\": ...}."
+        ),
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        default_response_class=Response,
+        lifespan=lifespan,
+    )
+    app.state.container = services
+    errors.install(app)
+    for module in (instance, accounts, statuses, timelines, notifications):
+        app.include_router(module.router)
+    app.include_router(oauth_routes.router)
+    app.include_router(web_routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory myna.app:app_from_env`."""
+    return create_app(Settings())

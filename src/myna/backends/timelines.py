@@ -1,0 +1,99 @@
+"""Home timelines: which status ids each account's home feed holds.
+
+The database is the truth; a home feed is derived data (fan-out on write) that can be rebuilt
+at any time. The embedded backend keeps feeds in a SQL table of the same database, so the
+fan-out is written in the same transaction as the status it carries: nothing to lose in a
+crash. A Redis backend (issue 6) implements the same interface.
+"""
+
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, Select, delete, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myna.lib.paging import Page
+from myna.models import HomeTimelineEntry, Status
+from myna.store.paging import newest_first, paged
+
+BACKFILL_ON_FOLLOW = 40
+
+
+class TimelineBackend(Protocol):
+    async def fan_out(self, session: AsyncSession, status_id: int, recipients: Select[tuple[int]]) -> None: ...
+
+    async def home_page(
+        self,
+        session: AsyncSession,
+        viewer_id: int,
+        page: Page,
+        where: ColumnElement[bool],
+        pulled: ColumnElement[bool] | None,
+    ) -> list[Status]: ...
+
+    async def add_author(self, session: AsyncSession, viewer_id: int, author_id: int) -> None: ...
+
+    async def remove_author(self, session: AsyncSession, viewer_id: int, author_id: int) -> None: ...
+
+
+class SqlTimelines:
+    """Embedded backend: the `home_timeline` table."""
+
+    async def fan_out(self, session: AsyncSession, status_id: int, recipients: Select[tuple[int]]) -> None:
+        sub = recipients.subquery()
+        rows = select(sub.c[0], literal(status_id))
+        await session.execute(
+            insert(HomeTimelineEntry).from_select(["account_id", "status_id"], rows)
+        )
+
+    async def home_page(
+        self,
+        session: AsyncSession,
+        viewer_id: int,
+        page: Page,
+        where: ColumnElement[bool],
+        pulled: ColumnElement[bool] | None,
+    ) -> list[Status]:
+        fed = paged(
+            select(Status)
+            .join(HomeTimelineEntry, HomeTimelineEntry.status_id == Status.id)
+            .where(HomeTimelineEntry.account_id == viewer_id, where),
+            HomeTimelineEntry.status_id,
+            page,
+        )
+        found = {status.id: status for status in await session.scalars(fed)}
+        if pulled is not None:
+            for status in await session.scalars(paged(select(Status).where(pulled, where), Status.id, page)):
+                found.setdefault(status.id, status)
+        ordered = sorted(found.values(), key=lambda s: s.id, reverse=not page.forwards)
+        return newest_first(ordered[: page.limit], page)
+
+    async def add_author(self, session: AsyncSession, viewer_id: int, author_id: int) -> None:
+        """After a follow: bring the author's recent statuses into the feed."""
+        recent = (
+            select(Status.id)
+            .where(Status.account_id == author_id, Status.in_reply_to_id.is_(None))
+            .order_by(Status.id.desc())
+            .limit(BACKFILL_ON_FOLLOW)
+            .where(
+                ~Status.id.in_(
+                    select(HomeTimelineEntry.status_id).where(HomeTimelineEntry.account_id == viewer_id)
+                )
+            )
+            .subquery()
+        )
+        await session.execute(
+            insert(HomeTimelineEntry).from_select(
+                ["account_id", "status_id"],
+                select(literal(viewer_id), recent.c.id),
+            )
+        )
+
+    async def remove_author(self, session: AsyncSession, viewer_id: int, author_id: int) -> None:
+        """After an unfollow or a block: take the author's statuses out of the feed."""
+        await session.execute(
+            delete(HomeTimelineEntry).where(
+                HomeTimelineEntry.account_id == viewer_id,
+                HomeTimelineEntry.status_id.in_(select(Status.id).where(Status.account_id == author_id)),
+            )
+        )
+

@@ -1,0 +1,65 @@
+"""Builds the services once, with explicit constructor arguments. Entry points (the app, the
+CLI) hold one Container; routes take the one service they need from it."""
+
+from dataclasses import dataclass
+
+from myna.actions.accounts import AccountActions
+from myna.actions.apps import AppActions
+from myna.actions.markers import MarkerActions
+from myna.actions.notifications import NotificationActions
+from myna.actions.relations import RelationActions
+from myna.actions.statuses import StatusActions
+from myna.backends.timelines import SqlTimelines, TimelineBackend
+from myna.config import Settings
+from myna.db.database import Database
+from myna.reads.accounts import AccountReads
+from myna.reads.markers import MarkerReads
+from myna.reads.notifications import NotificationReads
+from myna.reads.statuses import StatusReads
+from myna.reads.tokens import TokenReads
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    timelines: TimelineBackend
+    account_actions: AccountActions
+    app_actions: AppActions
+    status_actions: StatusActions
+    relation_actions: RelationActions
+    notification_actions: NotificationActions
+    marker_actions: MarkerActions
+    status_reads: StatusReads
+    account_reads: AccountReads
+    notification_reads: NotificationReads
+    marker_reads: MarkerReads
+    token_reads: TokenReads
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def build(settings: Settings) -> Container:
+    db = Database(settings.database_url)
+    timelines = SqlTimelines()
+    threshold = settings.fanout_pull_threshold
+    return Container(
+        settings=settings,
+        db=db,
+        timelines=timelines,
+        account_actions=AccountActions(db),
+        app_actions=AppActions(db, settings.access_token_ttl_days),
+        status_actions=StatusActions(
+            db, timelines, base_url=settings.base_url, max_units=settings.max_status_units,
+            pull_threshold=threshold,
+        ),
+        relation_actions=RelationActions(db, timelines),
+        notification_actions=NotificationActions(db),
+        marker_actions=MarkerActions(db),
+        status_reads=StatusReads(db, timelines, pull_threshold=threshold),
+        account_reads=AccountReads(db, settings.instance_domain),
+        notification_reads=NotificationReads(db),
+        marker_reads=MarkerReads(db),
+        token_reads=TokenReads(db),
+    )

@@ -1,0 +1,1 @@
+"""Async engine, sessions and transactions."""

@@ -1,0 +1,1 @@
+"""Typed event payloads and publish-on-commit (the streaming issue fills this in)."""

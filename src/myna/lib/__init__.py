@@ -1,0 +1,1 @@
+"""Pure helpers: no I/O, no framework imports."""

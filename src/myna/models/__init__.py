@@ -1,0 +1,39 @@
+"""SQLAlchemy tables, one module per aggregate. Tables only: no logic, no JSON shapes."""
+
+from myna.models.account import Account
+from myna.models.marker import Marker
+from myna.models.notification import Notification, NotificationType
+from myna.models.oauth import OAuthApp, OAuthCode, OAuthToken
+from myna.models.relation import Block, Follow, FollowRequest, Mute
+from myna.models.status import (
+    Favourite,
+    IdempotencyKey,
+    Mention,
+    Status,
+    StatusTag,
+    Tag,
+    Visibility,
+)
+from myna.models.timeline import HomeTimelineEntry
+
+__all__ = [
+    "Account",
+    "Block",
+    "Favourite",
+    "Follow",
+    "FollowRequest",
+    "HomeTimelineEntry",
+    "IdempotencyKey",
+    "Marker",
+    "Mention",
+    "Mute",
+    "Notification",
+    "NotificationType",
+    "OAuthApp",
+    "OAuthCode",
+    "OAuthToken",
+    "Status",
+    "StatusTag",
+    "Tag",
+    "Visibility",
+]

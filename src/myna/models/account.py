@@ -1,0 +1,34 @@
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from myna.db.base import Base
+
+
+class Account(Base):
+    """A local account: the profile and the credentials of the person behind it."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    username: Mapped[str] = mapped_column(String(30))
+    # Usernames are unique without regard to case: `Bob` and `bob` are one name.
+    username_key: Mapped[str] = mapped_column(String(30), unique=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    locked: Mapped[bool] = mapped_column(default=False)
+    bot: Mapped[bool] = mapped_column(default=False)
+    discoverable: Mapped[bool] = mapped_column(default=True)
+    verified: Mapped[bool] = mapped_column(default=False)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str] = mapped_column(String(16), default="")
+    default_visibility: Mapped[str] = mapped_column(String(16), default="public")
+    default_language: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[datetime]
+    followers_count: Mapped[int] = mapped_column(default=0)
+    following_count: Mapped[int] = mapped_column(default=0)
+    statuses_count: Mapped[int] = mapped_column(default=0)
+    last_status_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,32 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from myna.db.base import Base
+
+
+class NotificationType(enum.StrEnum):
+    MENTION = "mention"
+    REBLOG = "reblog"
+    FAVOURITE = "favourite"
+    FOLLOW = "follow"
+    FOLLOW_REQUEST = "follow_request"
+    QUOTE = "quote"
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_account_id_id", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    from_account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(32))
+    status_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statuses.id", ondelete="CASCADE"), index=True, default=None
+    )
+    created_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""OAuth 2.0 endpoints (authorize, token, revoke) built on Authlib's authorization server."""

@@ -1,0 +1,52 @@
+"""Who receives a status in their home feed (and, later, which streams an event reaches).
+Receiving is not seeing: every read still passes policy/visibility.py."""
+
+from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, union
+
+from myna.models import Follow, Mention, Status, Visibility
+
+
+def home_recipients(status: Status, author_followers: int, pull_threshold: int) -> Select[tuple[int]]:
+    """Account ids whose home feed gets `status` on write.
+
+    - The author always does.
+    - Followers do, except: a reply reaches only followers who also follow the account
+      replied to (as on Twitter and Mastodon); a repost skips followers who turned reposts
+      off; a direct status reaches only followers it mentions.
+    - Authors with more than `pull_threshold` followers are not fanned out at all: their
+      followers pull them at read time (the hybrid model).
+    """
+    author = select(literal(status.account_id).label("account_id"))
+    if author_followers > pull_threshold:
+        return author
+    followers = select(Follow.account_id).where(Follow.target_account_id == status.account_id)
+    if status.in_reply_to_account_id not in (None, status.account_id):
+        followers = select(Follow.account_id).where(
+            Follow.target_account_id == status.account_id,
+            Follow.account_id.in_(
+                select(Follow.account_id).where(
+                    Follow.target_account_id == status.in_reply_to_account_id
+                )
+            ),
+        )
+    if status.reblog_of_id is not None:
+        followers = followers.where(Follow.show_reblogs.is_(True))
+    if status.visibility == Visibility.DIRECT:
+        followers = followers.where(
+            exists().where(Mention.status_id == status.id, Mention.account_id == Follow.account_id)
+        )
+    return select(union(author, followers).subquery().c.account_id)
+
+
+def pulled_into_home(viewer_id: int, heavy_author_ids: Select[tuple[int]]) -> ColumnElement[bool]:
+    """SQL: statuses by followed accounts above the pull threshold that belong in the viewer's
+    home feed (the same reply rule as fan-out)."""
+    followed = select(Follow.target_account_id).where(Follow.account_id == viewer_id)
+    return and_(
+        Status.account_id.in_(heavy_author_ids),
+        or_(
+            Status.in_reply_to_account_id.is_(None),
+            Status.in_reply_to_account_id == Status.account_id,
+            Status.in_reply_to_account_id.in_(followed),
+        ),
+    )

@@ -1,0 +1,125 @@
+"""Who may see which status: one rule, written twice on purpose (as Python for a single status
+in hand, and as a SQL filter for every read path), with a test that holds the two together.
+
+Viewer V may see status S when neither has blocked the other, and
+  - S is V's own, or
+  - S is public or unlisted, or
+  - S is followers-only and V follows S's author, or
+  - V is mentioned in S (this is what makes a direct status reach its audience);
+and, for a repost, V may also see the reposted status. Anonymous viewers see public and
+unlisted statuses only.
+
+Mutes do not hide a status from a direct look-up (as on Mastodon); they hide it from
+timelines, tag pages and notifications: `timeline_filter` adds them.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import AliasedClass
+
+from myna.models import Block, Follow, Mention, Mute, Status, Visibility
+
+OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
+# Only open statuses can be reposted or quoted: a repost must never widen an audience.
+SHAREABLE = OPEN
+# Listed in public places (the public timeline, tag pages, an anonymous profile's count).
+LISTED = (Visibility.PUBLIC,)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the Python form of the rule needs to know about viewer and author."""
+
+    follows_author: bool = False
+    mentioned: bool = False
+    blocked_either_way: bool = False
+
+
+def may_see(viewer_id: int | None, status: Status, facts: Facts) -> bool:
+    """The rule for one status (not its reposted original: check that one too)."""
+    if viewer_id is None:
+        return status.visibility in OPEN
+    if facts.blocked_either_way:
+        return False
+    if status.account_id == viewer_id or status.visibility in OPEN:
+        return True
+    if status.visibility == Visibility.FOLLOWERS and facts.follows_author:
+        return True
+    return facts.mentioned
+
+
+def blocked_between(viewer_id: int, account_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Either has blocked the other."""
+    return exists().where(
+        or_(
+            and_(Block.account_id == viewer_id, Block.target_account_id == account_id),
+            and_(Block.account_id == account_id, Block.target_account_id == viewer_id),
+        )
+    )
+
+
+def _own_rule(table: type[Status] | AliasedClass[Status], viewer_id: int | None) -> ColumnElement[bool]:
+    if viewer_id is None:
+        return table.visibility.in_(OPEN)
+    follows = exists().where(Follow.account_id == viewer_id, Follow.target_account_id == table.account_id)
+    mentioned = exists().where(Mention.status_id == table.id, Mention.account_id == viewer_id)
+    return and_(
+        ~blocked_between(viewer_id, table.account_id),
+        or_(
+            table.account_id == viewer_id,
+            table.visibility.in_(OPEN),
+            and_(table.visibility == Visibility.FOLLOWERS, follows),
+            mentioned,
+        ),
+    )
+
+
+def visible_filter(viewer_id: int | None) -> ColumnElement[bool]:
+    """SQL: `Status` rows that viewer may see (None: anonymous)."""
+    original = aliased(Status)
+    original_ok = exists(
+        select(original.id).where(original.id == Status.reblog_of_id, _own_rule(original, viewer_id))
+    )
+    return and_(_own_rule(Status, viewer_id), or_(Status.reblog_of_id.is_(None), original_ok))
+
+
+def muted_filter(viewer_id: int | None) -> ColumnElement[bool]:
+    """SQL: true for statuses by (or reposting) accounts the viewer has muted."""
+    if viewer_id is None:
+        return false()
+    original = aliased(Status)
+    muted_author = exists().where(Mute.account_id == viewer_id, Mute.target_account_id == Status.account_id)
+    muted_original = exists(
+        select(original.id)
+        .where(original.id == Status.reblog_of_id)
+        .where(exists().where(Mute.account_id == viewer_id, Mute.target_account_id == original.account_id))
+    )
+    return or_(muted_author, muted_original)
+
+
+def timeline_filter(viewer_id: int | None) -> ColumnElement[bool]:
+    """SQL: what may appear in viewer's lists of statuses (timelines, tags, profiles)."""
+    if viewer_id is None:
+        return visible_filter(None)
+    return and_(visible_filter(viewer_id), ~muted_filter(viewer_id))
+
+
+def listed_filter() -> ColumnElement[bool]:
+    """SQL: statuses that belong in public places (public timeline, tag pages)."""
+    return Status.visibility.in_(LISTED)
+
+
+def shareable(status: Status) -> bool:
+    """Whether a status may be reposted or quoted by someone who can see it."""
+    return status.visibility in SHAREABLE
+
+
+def counted_in_profile(visibility: str) -> bool:
+    """Whether a status counts in its author's public statuses_count (direct ones do not)."""
+    return visibility != Visibility.DIRECT
+
+
+def anyone() -> ColumnElement[bool]:
+    return true()

@@ -1,0 +1,69 @@
+"""Batch-loading everything a page of statuses needs to be rendered for one viewer."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myna.models import Account, OAuthApp, Status, Tag
+from myna.policy.visibility import visible_filter
+from myna.store import accounts as account_store
+from myna.store import statuses as status_store
+
+
+@dataclass
+class StatusBundle:
+    viewer_id: int | None
+    statuses: list[Status]  # the page itself, newest first; reposts whose original is hidden are gone
+    related: dict[int, Status] = field(default_factory=dict)  # reposted originals and quoted statuses
+    existing_quotes: set[int] = field(default_factory=set)  # quoted ids that still exist
+    accounts: dict[int, Account] = field(default_factory=dict)
+    apps: dict[int, OAuthApp] = field(default_factory=dict)
+    mentions: dict[int, list[int]] = field(default_factory=dict)
+    tags: dict[int, list[Tag]] = field(default_factory=dict)
+    replies: dict[int, int] = field(default_factory=dict)
+    reblogs: dict[int, int] = field(default_factory=dict)
+    quotes: dict[int, int] = field(default_factory=dict)
+    favourites: dict[int, int] = field(default_factory=dict)
+    favourited: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
+
+
+async def load_statuses(
+    session: AsyncSession, viewer_id: int | None, statuses: list[Status]
+) -> StatusBundle:
+    visible = visible_filter(viewer_id)
+    originals = await status_store.get_many(
+        session, {s.reblog_of_id for s in statuses if s.reblog_of_id is not None}, visible
+    )
+    page = [s for s in statuses if s.reblog_of_id is None or s.reblog_of_id in originals]
+    bundle = StatusBundle(viewer_id=viewer_id, statuses=page, related=dict(originals))
+
+    shown = [*page, *originals.values()]
+    quote_ids = {s.quote_of_id for s in shown if s.quote_of_id is not None}
+    if quote_ids:
+        bundle.related.update(await status_store.get_many(session, quote_ids, visible))
+        exists = select(Status.id).where(Status.id.in_(quote_ids))
+        bundle.existing_quotes = set(await session.scalars(exists))
+
+    every = {s.id: s for s in [*page, *bundle.related.values()]}
+    ids = set(every)
+    bundle.mentions = await status_store.mentions_of(session, ids)
+    bundle.tags = await status_store.tags_of(session, ids)
+    bundle.replies = await status_store.replies_counts(session, ids, visible)
+    bundle.reblogs = await status_store.reblogs_counts(session, ids, visible)
+    bundle.quotes = await status_store.quotes_counts(session, ids, visible)
+    bundle.favourites = await status_store.favourites_counts(session, ids)
+    if viewer_id is not None:
+        bundle.favourited = await status_store.favourited_among(session, viewer_id, ids)
+        bundle.reblogged = await status_store.reblogged_among(session, viewer_id, ids)
+
+    account_ids = {s.account_id for s in every.values()}
+    for mentioned in bundle.mentions.values():
+        account_ids.update(mentioned)
+    bundle.accounts = await account_store.get_many(session, account_ids)
+    app_ids = {s.app_id for s in every.values() if s.app_id is not None}
+    if app_ids:
+        apps = await session.scalars(select(OAuthApp).where(OAuthApp.id.in_(app_ids)))
+        bundle.apps = {app.id: app for app in apps}
+    return bundle

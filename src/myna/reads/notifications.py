@@ -1,0 +1,92 @@
+"""Notifications as their recipient may see them: a notification about a status the recipient
+can no longer see, or from an account they blocked or muted, is not shown or counted."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+
+from myna.db.database import Database
+from myna.lib.errors import NotFound
+from myna.lib.paging import Page
+from myna.models import Account, Block, Mute, Notification, Status
+from myna.policy.visibility import visible_filter
+from myna.reads.bundle import StatusBundle, load_statuses
+from myna.store import accounts as account_store
+from myna.store import markers as marker_store
+from myna.store import notifications as store
+
+UNREAD_LIMIT = 1000
+
+
+@dataclass
+class NotificationPage:
+    notifications: list[Notification]
+    accounts: dict[int, Account]
+    statuses: StatusBundle
+
+
+def _shown(viewer_id: int) -> list[ColumnElement[bool]]:
+    status_visible = exists(
+        select(Status.id).where(Status.id == Notification.status_id, visible_filter(viewer_id))
+    )
+    return [
+        or_(Notification.status_id.is_(None), status_visible),
+        ~exists().where(
+            or_(
+                and_(Block.account_id == viewer_id, Block.target_account_id == Notification.from_account_id),
+                and_(Block.account_id == Notification.from_account_id, Block.target_account_id == viewer_id),
+            )
+        ),
+        ~exists().where(
+            Mute.account_id == viewer_id,
+            Mute.target_account_id == Notification.from_account_id,
+            Mute.hide_notifications.is_(True),
+        ),
+    ]
+
+
+class NotificationReads:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def page(
+        self, viewer_id: int, page: Page, *, types: list[str] | None = None,
+        exclude_types: list[str] | None = None, account_id: int | None = None,
+    ) -> NotificationPage:
+        where = _shown(viewer_id)
+        if types:
+            where.append(Notification.type.in_(types))
+        if exclude_types:
+            where.append(Notification.type.not_in(exclude_types))
+        if account_id is not None:
+            where.append(Notification.from_account_id == account_id)
+        async with self.db.session() as session:
+            rows = await store.page(session, viewer_id, where, page)
+            return await self._render_data(session, viewer_id, rows)
+
+    async def one(self, viewer_id: int, notification_id: int) -> NotificationPage:
+        async with self.db.session() as session:
+            row = await store.get(session, viewer_id, notification_id, _shown(viewer_id))
+            if row is None:
+                raise NotFound()
+            return await self._render_data(session, viewer_id, [row])
+
+    async def _render_data(self, session, viewer_id: int, rows: list[Notification]) -> NotificationPage:  # type: ignore[no-untyped-def]
+        status_ids = {n.status_id for n in rows if n.status_id is not None}
+        statuses = await session.scalars(select(Status).where(Status.id.in_(status_ids))) if status_ids else []
+        bundle = await load_statuses(session, viewer_id, list(statuses))
+        accounts = await account_store.get_many(session, {n.from_account_id for n in rows})
+        kept = [
+            n for n in rows
+            if n.from_account_id in accounts
+            and (n.status_id is None or any(s.id == n.status_id for s in bundle.statuses))
+        ]
+        return NotificationPage(notifications=kept, accounts=accounts, statuses=bundle)
+
+    async def unread_count(self, viewer_id: int) -> int:
+        async with self.db.session() as session:
+            marker = await marker_store.get(session, viewer_id, "notifications")
+            where = _shown(viewer_id)
+            if marker is not None:
+                where.append(Notification.id > marker.last_read_id)
+            return await store.count(session, viewer_id, where, UNREAD_LIMIT)

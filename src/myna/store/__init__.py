@@ -1,0 +1,1 @@
+"""Queries, one module per aggregate: the only place SQL is built."""

@@ -1,0 +1,241 @@
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, delete, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myna.lib.paging import Page
+from myna.models import Favourite, IdempotencyKey, Mention, Status, StatusTag, Tag
+from myna.store.paging import newest_first, paged
+
+
+async def get(session: AsyncSession, status_id: int) -> Status | None:
+    return await session.get(Status, status_id)
+
+
+async def get_visible(
+    session: AsyncSession, status_id: int, visible: ColumnElement[bool]
+) -> Status | None:
+    return await session.scalar(select(Status).where(Status.id == status_id, visible))
+
+
+async def get_many(
+    session: AsyncSession, ids: Iterable[int], where: ColumnElement[bool] | None = None
+) -> dict[int, Status]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    stmt = select(Status).where(Status.id.in_(wanted))
+    if where is not None:
+        stmt = stmt.where(where)
+    return {status.id: status for status in await session.scalars(stmt)}
+
+
+async def page(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], page: Page
+) -> list[Status]:
+    stmt = paged(select(Status).where(*where), Status.id, page)
+    return newest_first(list(await session.scalars(stmt)), page)
+
+
+async def add(session: AsyncSession, status: Status) -> None:
+    session.add(status)
+    await session.flush()
+
+
+async def delete_one(session: AsyncSession, status_id: int) -> None:
+    await session.execute(delete(Status).where(Status.id == status_id))
+
+
+async def add_mentions(session: AsyncSession, rows: list[Mention]) -> None:
+    session.add_all(rows)
+    await session.flush()
+
+
+async def tags_by_keys(session: AsyncSession, keys: Iterable[str]) -> dict[str, Tag]:
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    return {tag.key: tag for tag in await session.scalars(select(Tag).where(Tag.key.in_(wanted)))}
+
+
+async def tag_by_key(session: AsyncSession, key: str) -> Tag | None:
+    return await session.scalar(select(Tag).where(Tag.key == key))
+
+
+async def add_tags(session: AsyncSession, tags: list[Tag]) -> None:
+    session.add_all(tags)
+    await session.flush()
+
+
+async def link_tags(session: AsyncSession, status_id: int, tag_ids: Iterable[int]) -> None:
+    session.add_all(StatusTag(status_id=status_id, tag_id=tag_id) for tag_id in tag_ids)
+    await session.flush()
+
+
+async def reblog_by(session: AsyncSession, account_id: int, status_id: int) -> Status | None:
+    stmt = select(Status).where(Status.account_id == account_id, Status.reblog_of_id == status_id)
+    return await session.scalar(stmt)
+
+
+async def reblog_ids_of(session: AsyncSession, status_id: int) -> list[Status]:
+    return list(await session.scalars(select(Status).where(Status.reblog_of_id == status_id)))
+
+
+async def favourite_of(session: AsyncSession, account_id: int, status_id: int) -> Favourite | None:
+    stmt = select(Favourite).where(
+        Favourite.account_id == account_id, Favourite.status_id == status_id
+    )
+    return await session.scalar(stmt)
+
+
+async def add_favourite(session: AsyncSession, favourite: Favourite) -> None:
+    session.add(favourite)
+    await session.flush()
+
+
+async def delete_favourite(session: AsyncSession, favourite_id: int) -> None:
+    await session.execute(delete(Favourite).where(Favourite.id == favourite_id))
+
+
+async def idempotent_status_id(session: AsyncSession, account_id: int, key: str) -> int | None:
+    stmt = select(IdempotencyKey.status_id).where(
+        IdempotencyKey.account_id == account_id, IdempotencyKey.key == key
+    )
+    return await session.scalar(stmt)
+
+
+async def remember_idempotency_key(
+    session: AsyncSession, account_id: int, key: str, status_id: int, at: datetime
+) -> None:
+    session.add(IdempotencyKey(account_id=account_id, key=key, status_id=status_id, created_at=at))
+    await session.flush()
+
+
+# Batch loaders: one query for a whole page of statuses, never one per status.
+
+
+async def mentions_of(session: AsyncSession, status_ids: Iterable[int]) -> dict[int, list[int]]:
+    ids = set(status_ids)
+    out: dict[int, list[int]] = defaultdict(list)
+    if ids:
+        stmt = (
+            select(Mention.status_id, Mention.account_id)
+            .where(Mention.status_id.in_(ids))
+            .order_by(Mention.id)
+        )
+        for status_id, account_id in await session.execute(stmt):
+            out[status_id].append(account_id)
+    return out
+
+
+async def tags_of(session: AsyncSession, status_ids: Iterable[int]) -> dict[int, list[Tag]]:
+    ids = set(status_ids)
+    out: dict[int, list[Tag]] = defaultdict(list)
+    if ids:
+        stmt = (
+            select(StatusTag.status_id, Tag)
+            .join(Tag, Tag.id == StatusTag.tag_id)
+            .where(StatusTag.status_id.in_(ids))
+            .order_by(Tag.name)
+        )
+        for status_id, tag in await session.execute(stmt):
+            out[status_id].append(tag)
+    return out
+
+
+async def _count_by(
+    session: AsyncSession,
+    column: ColumnElement[int],
+    status_ids: set[int],
+    where: ColumnElement[bool],
+    from_: type[Status] | type[Favourite] = Status,
+) -> dict[int, int]:
+    if not status_ids:
+        return {}
+    stmt = select(column, func.count()).select_from(from_).where(column.in_(status_ids), where)
+    return {key: count for key, count in await session.execute(stmt.group_by(column))}
+
+
+async def replies_counts(
+    session: AsyncSession, status_ids: Iterable[int], visible: ColumnElement[bool]
+) -> dict[int, int]:
+    """Replies the viewer may see: a private reply is not even counted for others."""
+    return await _count_by(session, Status.in_reply_to_id, set(status_ids), visible)
+
+
+async def reblogs_counts(
+    session: AsyncSession, status_ids: Iterable[int], visible: ColumnElement[bool]
+) -> dict[int, int]:
+    return await _count_by(session, Status.reblog_of_id, set(status_ids), visible)
+
+
+async def quotes_counts(
+    session: AsyncSession, status_ids: Iterable[int], visible: ColumnElement[bool]
+) -> dict[int, int]:
+    return await _count_by(session, Status.quote_of_id, set(status_ids), visible)
+
+
+async def favourites_counts(session: AsyncSession, status_ids: Iterable[int]) -> dict[int, int]:
+    return await _count_by(session, Favourite.status_id, set(status_ids), true(), Favourite)
+
+
+async def favourited_among(
+    session: AsyncSession, account_id: int, status_ids: Iterable[int]
+) -> set[int]:
+    ids = set(status_ids)
+    if not ids:
+        return set()
+    stmt = select(Favourite.status_id).where(
+        Favourite.account_id == account_id, Favourite.status_id.in_(ids)
+    )
+    return set(await session.scalars(stmt))
+
+
+async def reblogged_among(
+    session: AsyncSession, account_id: int, status_ids: Iterable[int]
+) -> set[int]:
+    ids = set(status_ids)
+    if not ids:
+        return set()
+    stmt = select(Status.reblog_of_id).where(
+        Status.account_id == account_id, Status.reblog_of_id.in_(ids)
+    )
+    return {value for value in await session.scalars(stmt) if value is not None}
+
+
+async def favouriters_page(
+    session: AsyncSession, status_id: int, page_: Page, where: ColumnElement[bool]
+) -> list[tuple[int, int]]:
+    """(favourite id, account id) newest first, paged by favourite id."""
+    stmt = paged(
+        select(Favourite.id, Favourite.account_id).where(Favourite.status_id == status_id, where),
+        Favourite.id,
+        page_,
+    )
+    rows = [(row[0], row[1]) for row in await session.execute(stmt)]
+    return newest_first(rows, page_)
+
+
+async def rebloggers_page(
+    session: AsyncSession, status_id: int, page_: Page, where: ColumnElement[bool]
+) -> list[tuple[int, int]]:
+    """(reblog status id, account id) newest first, paged by the reblog's id."""
+    stmt = paged(
+        select(Status.id, Status.account_id).where(Status.reblog_of_id == status_id, where),
+        Status.id,
+        page_,
+    )
+    rows = [(row[0], row[1]) for row in await session.execute(stmt)]
+    return newest_first(rows, page_)
+
+
+async def replies_to(
+    session: AsyncSession, parent_ids: Iterable[int], visible: ColumnElement[bool]
+) -> list[Status]:
+    ids = set(parent_ids)
+    if not ids:
+        return []
+    stmt = select(Status).where(Status.in_reply_to_id.in_(ids), visible).order_by(Status.id)
+    return list(await session.scalars(stmt))
