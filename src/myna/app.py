@@ -33,8 +33,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version=__version__,
         description=(
             "Mastodon-compatible client API of Myna, a self-hosted microblog. "
-            "Authenticate with OAuth 2.0 bearer tokens (see /.well-known/oauth-authorization-server). "
-            "Errors are JSON: {\"error\": ..., \"error_description\": ...}."
+            "Authenticate with OAuth 2.0 bearer tokens "
+            "(see /.well-known/oauth-authorization-server). "
+            'Errors are JSON: {"error": ..., "error_description": ...}.'
         ),
         openapi_url="/openapi.json",
         docs_url="/docs",

@@ -46,7 +46,9 @@ async def _create_user(args: argparse.Namespace, settings: Settings) -> int:
     container = build(settings)
     try:
         account = await container.account_actions.do_register(
-            Registration(username=args.username, email=args.email, password=password, is_admin=args.admin),
+            Registration(
+                username=args.username, email=args.email, password=password, is_admin=args.admin
+            ),
             allow_reserved=True,
         )
     except RegistrationRejected as exc:

@@ -51,7 +51,10 @@ def build(settings: Settings) -> Container:
         account_actions=AccountActions(db),
         app_actions=AppActions(db, settings.access_token_ttl_days),
         status_actions=StatusActions(
-            db, timelines, base_url=settings.base_url, max_units=settings.max_status_units,
+            db,
+            timelines,
+            base_url=settings.base_url,
+            max_units=settings.max_status_units,
             pull_threshold=threshold,
         ),
         relation_actions=RelationActions(db, timelines),

@@ -15,7 +15,23 @@ from myna.store import accounts as store
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 DISPLAY_NAME_MAX = 30
 NOTE_MAX = 500
-RESERVED = frozenset({"admin", "root", "administrator", "support", "help", "myna", "api", "oauth", "web", "settings", "about", "explore", "tags"})
+RESERVED = frozenset(
+    {
+        "admin",
+        "root",
+        "administrator",
+        "support",
+        "help",
+        "myna",
+        "api",
+        "oauth",
+        "web",
+        "settings",
+        "about",
+        "explore",
+        "tags",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +125,9 @@ class AccountActions:
         default_language: str | None = None,
     ) -> Account:
         if display_name is not None and len(display_name) > DISPLAY_NAME_MAX:
-            raise ValidationFailed(f"Display name is too long (at most {DISPLAY_NAME_MAX} characters)")
+            raise ValidationFailed(
+                f"Display name is too long (at most {DISPLAY_NAME_MAX} characters)"
+            )
         if note is not None and len(note) > NOTE_MAX:
             raise ValidationFailed(f"Note is too long (at most {NOTE_MAX} characters)")
         async with self.db.transaction() as session:
@@ -142,7 +160,9 @@ class AccountActions:
 
     async def do_change_password(self, account_id: int, current: str, new: str) -> None:
         if len(new) < passwords.MIN_LENGTH:
-            raise ValidationFailed(f"Password is too short (at least {passwords.MIN_LENGTH} characters)")
+            raise ValidationFailed(
+                f"Password is too short (at least {passwords.MIN_LENGTH} characters)"
+            )
         async with self.db.transaction() as session:
             account = await store.get(session, account_id)
             if account is None or not passwords.verify_password(account.password_hash, current):

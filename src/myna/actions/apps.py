@@ -28,7 +28,9 @@ def check_redirect_uris(raw: str) -> list[str]:
         raise ValidationFailed("Validation failed: Redirect URI can't be blank")
     for uri in uris:
         if uri != OOB and ("://" not in uri or "#" in uri or len(uri) > 2000):
-            raise ValidationFailed(f"Validation failed: Redirect URI must be an absolute URI: {uri}")
+            raise ValidationFailed(
+                f"Validation failed: Redirect URI must be an absolute URI: {uri}"
+            )
     return uris
 
 
@@ -46,7 +48,12 @@ class AppActions:
         self.token_ttl = timedelta(days=token_ttl_days) if token_ttl_days else None
 
     async def do_create_app(
-        self, *, name: str, redirect_uris: str, scopes: str | None, website: str | None,
+        self,
+        *,
+        name: str,
+        redirect_uris: str,
+        scopes: str | None,
+        website: str | None,
         owner_id: int | None = None,
     ) -> NewApp:
         name = name.strip()
@@ -74,7 +81,9 @@ class AppActions:
             await store.add_app(session, app)
         return NewApp(app=app, client_secret=client_secret)
 
-    async def do_issue_token(self, app_id: int, account_id: int | None, scopes: str) -> tuple[OAuthToken, str]:
+    async def do_issue_token(
+        self, app_id: int, account_id: int | None, scopes: str
+    ) -> tuple[OAuthToken, str]:
         """A bearer token; the caller gets the raw value once, the database keeps its digest."""
         raw = secrets.new_token()
         now = utcnow()
@@ -91,6 +100,10 @@ class AppActions:
             await store.add_token(session, token)
         return token, raw
 
+    async def do_revoke_token(self, token_id: int) -> None:
+        """Signing out of the web interface: the token stops working at once."""
+        async with self.db.transaction() as session:
+            await store.revoke(session, token_id, utcnow())
 
     async def do_ensure_app(self, name: str, scopes: str) -> OAuthApp:
         """The built-in app the web interface signs people in with, created on first use."""
@@ -99,9 +112,15 @@ class AppActions:
             app = await store.app_by_client_id(session, client_id)
             if app is None:
                 app = OAuthApp(
-                    id=new_id(), name=name, website=None, redirect_uris=OOB, scopes=scopes,
-                    client_id=client_id, client_secret_digest=secrets.digest(secrets.new_token()),
-                    owner_id=None, created_at=utcnow(),
+                    id=new_id(),
+                    name=name,
+                    website=None,
+                    redirect_uris=OOB,
+                    scopes=scopes,
+                    client_id=client_id,
+                    client_secret_digest=secrets.digest(secrets.new_token()),
+                    owner_id=None,
+                    created_at=utcnow(),
                 )
                 await store.add_app(session, app)
         return app

@@ -20,8 +20,13 @@ class MarkerActions:
             for timeline, last_read_id in positions.items():
                 marker = await store.get(session, account_id, timeline)
                 if marker is None:
-                    marker = Marker(account_id=account_id, timeline=timeline, last_read_id=last_read_id,
-                                    version=1, updated_at=utcnow())
+                    marker = Marker(
+                        account_id=account_id,
+                        timeline=timeline,
+                        last_read_id=last_read_id,
+                        version=1,
+                        updated_at=utcnow(),
+                    )
                     await store.add(session, marker)
                 else:
                     marker.last_read_id = last_read_id

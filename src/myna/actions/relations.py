@@ -21,7 +21,12 @@ class RelationActions:
         self.timelines = timelines
 
     async def do_follow(
-        self, viewer_id: int, target_id: int, *, reblogs: bool | None = None, notify_posts: bool | None = None
+        self,
+        viewer_id: int,
+        target_id: int,
+        *,
+        reblogs: bool | None = None,
+        notify_posts: bool | None = None,
     ) -> None:
         async with self.db.transaction() as session:
             if target_id == viewer_id:
@@ -37,42 +42,74 @@ class RelationActions:
                 if notify_posts is not None:
                     follow.notify = notify_posts
                 return
-            options = {"show_reblogs": True if reblogs is None else reblogs, "notify": bool(notify_posts)}
+            options = {
+                "show_reblogs": True if reblogs is None else reblogs,
+                "notify": bool(notify_posts),
+            }
             if target.locked:
                 request = await store.find(session, FollowRequest, viewer_id, target_id)
                 if request is None:
                     await store.add(
                         session,
-                        FollowRequest(id=new_id(), account_id=viewer_id, target_account_id=target_id,
-                                      created_at=utcnow(), **options),
+                        FollowRequest(
+                            id=new_id(),
+                            account_id=viewer_id,
+                            target_account_id=target_id,
+                            created_at=utcnow(),
+                            **options,
+                        ),
                     )
-                    await notify(session, recipient_id=target_id, from_account_id=viewer_id,
-                                 type_=NotificationType.FOLLOW_REQUEST)
+                    await notify(
+                        session,
+                        recipient_id=target_id,
+                        from_account_id=viewer_id,
+                        type_=NotificationType.FOLLOW_REQUEST,
+                    )
                 return
             await self._start_following(session, viewer_id, target_id, **options)
-            await notify(session, recipient_id=target_id, from_account_id=viewer_id,
-                         type_=NotificationType.FOLLOW)
+            await notify(
+                session,
+                recipient_id=target_id,
+                from_account_id=viewer_id,
+                type_=NotificationType.FOLLOW,
+            )
 
     async def _start_following(
-        self, session: AsyncSession, follower_id: int, target_id: int, *, show_reblogs: bool, notify: bool
+        self,
+        session: AsyncSession,
+        follower_id: int,
+        target_id: int,
+        *,
+        show_reblogs: bool,
+        notify: bool,
     ) -> None:
         await store.add(
             session,
-            Follow(id=new_id(), account_id=follower_id, target_account_id=target_id,
-                   created_at=utcnow(), show_reblogs=show_reblogs, notify=notify),
+            Follow(
+                id=new_id(),
+                account_id=follower_id,
+                target_account_id=target_id,
+                created_at=utcnow(),
+                show_reblogs=show_reblogs,
+                notify=notify,
+            ),
         )
         await account_store.adjust_counts(session, follower_id, following=1)
         await account_store.adjust_counts(session, target_id, followers=1)
         await self.timelines.add_author(session, follower_id, target_id)
 
-    async def _stop_following(self, session: AsyncSession, follower_id: int, target_id: int) -> None:
+    async def _stop_following(
+        self, session: AsyncSession, follower_id: int, target_id: int
+    ) -> None:
         if await store.remove(session, Follow, follower_id, target_id):
             await account_store.adjust_counts(session, follower_id, following=-1)
             await account_store.adjust_counts(session, target_id, followers=-1)
             await self.timelines.remove_author(session, follower_id, target_id)
         if await store.remove(session, FollowRequest, follower_id, target_id):
             await notification_store.delete_matching(
-                session, type_=NotificationType.FOLLOW_REQUEST, from_account_id=follower_id,
+                session,
+                type_=NotificationType.FOLLOW_REQUEST,
+                from_account_id=follower_id,
                 account_id=target_id,
             )
 
@@ -93,22 +130,34 @@ class RelationActions:
                 raise NotFound()
             await store.remove(session, FollowRequest, requester_id, viewer_id)
             await notification_store.delete_matching(
-                session, type_=NotificationType.FOLLOW_REQUEST, from_account_id=requester_id,
+                session,
+                type_=NotificationType.FOLLOW_REQUEST,
+                from_account_id=requester_id,
                 account_id=viewer_id,
             )
             if not await store.exists(session, Follow, requester_id, viewer_id):
                 await self._start_following(
-                    session, requester_id, viewer_id, show_reblogs=request.show_reblogs, notify=request.notify
+                    session,
+                    requester_id,
+                    viewer_id,
+                    show_reblogs=request.show_reblogs,
+                    notify=request.notify,
                 )
-                await notify(session, recipient_id=viewer_id, from_account_id=requester_id,
-                             type_=NotificationType.FOLLOW)
+                await notify(
+                    session,
+                    recipient_id=viewer_id,
+                    from_account_id=requester_id,
+                    type_=NotificationType.FOLLOW,
+                )
 
     async def do_reject_request(self, viewer_id: int, requester_id: int) -> None:
         async with self.db.transaction() as session:
             if not await store.remove(session, FollowRequest, requester_id, viewer_id):
                 raise NotFound()
             await notification_store.delete_matching(
-                session, type_=NotificationType.FOLLOW_REQUEST, from_account_id=requester_id,
+                session,
+                type_=NotificationType.FOLLOW_REQUEST,
+                from_account_id=requester_id,
                 account_id=viewer_id,
             )
 
@@ -121,8 +170,15 @@ class RelationActions:
                 raise Forbidden("You cannot block yourself")
             if await store.exists(session, Block, viewer_id, target_id):
                 return
-            await store.add(session, Block(id=new_id(), account_id=viewer_id, target_account_id=target_id,
-                                           created_at=utcnow()))
+            await store.add(
+                session,
+                Block(
+                    id=new_id(),
+                    account_id=viewer_id,
+                    target_account_id=target_id,
+                    created_at=utcnow(),
+                ),
+            )
             await self._stop_following(session, viewer_id, target_id)
             await self._stop_following(session, target_id, viewer_id)
             await notification_store.delete_between(session, viewer_id, target_id)
@@ -139,8 +195,16 @@ class RelationActions:
                 raise Forbidden("You cannot mute yourself")
             mute = await store.find(session, Mute, viewer_id, target_id)
             if mute is None:
-                await store.add(session, Mute(id=new_id(), account_id=viewer_id, target_account_id=target_id,
-                                              created_at=utcnow(), hide_notifications=notifications))
+                await store.add(
+                    session,
+                    Mute(
+                        id=new_id(),
+                        account_id=viewer_id,
+                        target_account_id=target_id,
+                        created_at=utcnow(),
+                        hide_notifications=notifications,
+                    ),
+                )
             else:
                 mute.hide_notifications = notifications
 

@@ -54,7 +54,9 @@ def check_length(text: str, spoiler_text: str, limit: int) -> None:
 def check_new_status(new: NewStatus, limit: int) -> None:
     check_length(new.text, new.spoiler_text, limit)
     if len(new.spoiler_text) > SPOILER_MAX:
-        raise ValidationFailed(f"Validation failed: Spoiler text is too long (at most {SPOILER_MAX})")
+        raise ValidationFailed(
+            f"Validation failed: Spoiler text is too long (at most {SPOILER_MAX})"
+        )
     if new.language is not None and (
         len(new.language) > LANGUAGE_MAX or not new.language.replace("-", "").isalnum()
     ):
@@ -65,7 +67,12 @@ def check_new_status(new: NewStatus, limit: int) -> None:
 
 class StatusActions:
     def __init__(
-        self, db: Database, timelines: TimelineBackend, *, base_url: str, max_units: int,
+        self,
+        db: Database,
+        timelines: TimelineBackend,
+        *,
+        base_url: str,
+        max_units: int,
         pull_threshold: int,
     ) -> None:
         self.db = db
@@ -139,7 +146,9 @@ class StatusActions:
         )
         await self._attach_tags(session, status.id, parsed.tags)
         if new.idempotency_key:
-            await store.remember_idempotency_key(session, author_id, new.idempotency_key, status.id, now)
+            await store.remember_idempotency_key(
+                session, author_id, new.idempotency_key, status.id, now
+            )
         await account_store.adjust_counts(
             session,
             author_id,
@@ -151,13 +160,19 @@ class StatusActions:
         )
         for account in mentioned:
             await notify(
-                session, recipient_id=account.id, from_account_id=author_id,
-                type_=NotificationType.MENTION, status_id=status.id,
+                session,
+                recipient_id=account.id,
+                from_account_id=author_id,
+                type_=NotificationType.MENTION,
+                status_id=status.id,
             )
         if quoted is not None:
             await notify(
-                session, recipient_id=quoted.account_id, from_account_id=author_id,
-                type_=NotificationType.QUOTE, status_id=status.id,
+                session,
+                recipient_id=quoted.account_id,
+                from_account_id=author_id,
+                type_=NotificationType.QUOTE,
+                status_id=status.id,
             )
         return status
 
@@ -169,7 +184,10 @@ class StatusActions:
         await insert_ignore(
             session,
             Tag,
-            [{"id": new_id(), "name": name, "key": key, "created_at": now} for key, name in by_key.items()],
+            [
+                {"id": new_id(), "name": name, "key": key, "created_at": now}
+                for key, name in by_key.items()
+            ],
         )
         tags = await store.tags_by_keys(session, by_key)
         await store.link_tags(session, status_id, (tag.id for tag in tags.values()))
@@ -187,7 +205,9 @@ class StatusActions:
         if rules.counted_in_profile(status.visibility):
             await account_store.adjust_counts(session, status.account_id, statuses=-1)
 
-    async def do_reblog(self, viewer_id: int, status_id: int, visibility: Visibility | None) -> Status:
+    async def do_reblog(
+        self, viewer_id: int, status_id: int, visibility: Visibility | None
+    ) -> Status:
         """Repost: returns the repost (whose `reblog_of_id` is the original)."""
         async with self.db.transaction() as session:
             original = await self._original(session, viewer_id, status_id)
@@ -203,17 +223,27 @@ class StatusActions:
                 raise ValidationFailed("Validation failed: A repost cannot be direct")
             now = utcnow()
             reblog = Status(
-                id=new_id(), account_id=viewer_id, visibility=chosen.value,
-                reblog_of_id=original.id, created_at=now, text="", content="",
+                id=new_id(),
+                account_id=viewer_id,
+                visibility=chosen.value,
+                reblog_of_id=original.id,
+                created_at=now,
+                text="",
+                content="",
             )
             await store.add(session, reblog)
             await account_store.adjust_counts(session, viewer_id, statuses=1, last_status_at=now)
             await self.timelines.fan_out(
-                session, reblog.id, home_recipients(reblog, reposter.followers_count, self.pull_threshold)
+                session,
+                reblog.id,
+                home_recipients(reblog, reposter.followers_count, self.pull_threshold),
             )
             await notify(
-                session, recipient_id=original.account_id, from_account_id=viewer_id,
-                type_=NotificationType.REBLOG, status_id=original.id,
+                session,
+                recipient_id=original.account_id,
+                from_account_id=viewer_id,
+                type_=NotificationType.REBLOG,
+                status_id=original.id,
             )
             return reblog
 
@@ -225,7 +255,9 @@ class StatusActions:
             if reblog is not None:
                 await self._remove(session, reblog)
                 await notification_store.delete_matching(
-                    session, type_=NotificationType.REBLOG, from_account_id=viewer_id,
+                    session,
+                    type_=NotificationType.REBLOG,
+                    from_account_id=viewer_id,
                     status_id=original.id,
                 )
             return original
@@ -234,13 +266,24 @@ class StatusActions:
         async with self.db.transaction() as session:
             status = await self._original(session, viewer_id, status_id)
             inserted = await insert_ignore(
-                session, Favourite,
-                [{"id": new_id(), "account_id": viewer_id, "status_id": status.id, "created_at": utcnow()}],
+                session,
+                Favourite,
+                [
+                    {
+                        "id": new_id(),
+                        "account_id": viewer_id,
+                        "status_id": status.id,
+                        "created_at": utcnow(),
+                    }
+                ],
             )
             if inserted:
                 await notify(
-                    session, recipient_id=status.account_id, from_account_id=viewer_id,
-                    type_=NotificationType.FAVOURITE, status_id=status.id,
+                    session,
+                    recipient_id=status.account_id,
+                    from_account_id=viewer_id,
+                    type_=NotificationType.FAVOURITE,
+                    status_id=status.id,
                 )
             return status
 
@@ -251,7 +294,9 @@ class StatusActions:
             if favourite is not None:
                 await store.delete_favourite(session, favourite.id)
                 await notification_store.delete_matching(
-                    session, type_=NotificationType.FAVOURITE, from_account_id=viewer_id,
+                    session,
+                    type_=NotificationType.FAVOURITE,
+                    from_account_id=viewer_id,
                     status_id=status.id,
                 )
             return status

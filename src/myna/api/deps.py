@@ -13,7 +13,7 @@ from myna.reads.tokens import Caller
 
 
 def container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
+    return request.app.state.container
 
 
 def bearer_token(request: Request) -> str | None:
@@ -29,7 +29,7 @@ async def optional_caller(request: Request) -> Caller | None:
     even on endpoints that also answer anonymously: a client must learn its token died."""
     cached = getattr(request.state, "caller", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     raw = bearer_token(request)
     if raw is None:
         return None

@@ -44,7 +44,8 @@ async def myna_error(_request: Request, exc: Exception) -> Response:
     status = _status_for(exc)
     if isinstance(exc, RegistrationRejected):
         details = {
-            field: [{"error": code, "description": f"{field} {code}"}] for field, code in exc.details.items()
+            field: [{"error": code, "description": f"{field} {code}"}]
+            for field, code in exc.details.items()
         }
         return error_response(status, exc.message, details=details)
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
@@ -63,8 +64,12 @@ async def validation_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for problem in exc.errors():
-        where = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("query", "path", "body"))
-        problems.append(f"{where}: {problem.get('msg', 'invalid')}" if where else problem.get("msg", "invalid"))
+        where = ".".join(
+            str(part) for part in problem.get("loc", ()) if part not in ("query", "path", "body")
+        )
+        problems.append(
+            f"{where}: {problem.get('msg', 'invalid')}" if where else problem.get("msg", "invalid")
+        )
     return error_response(422, "Validation failed: " + "; ".join(problems))
 
 

@@ -22,9 +22,15 @@ def link_header(request: Request, cursor_ids: list[int]) -> dict[str, str]:
     """`next` pages to older items (max_id), `prev` to newer ones (min_id)."""
     if not cursor_ids:
         return {}
-    keep = [(k, v) for k, v in request.query_params.multi_items() if k not in ("max_id", "since_id", "min_id")]
+    keep = [
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k not in ("max_id", "since_id", "min_id")
+    ]
     # The public base URL, and a percent-encoded path: headers are Latin-1 and tags are not.
-    base = request.app.state.container.settings.base_url.rstrip("/") + quote(request.url.path, safe="/:@")
+    base = request.app.state.container.settings.base_url.rstrip("/") + quote(
+        request.url.path, safe="/:@"
+    )
 
     def url(extra: tuple[str, str]) -> str:
         return f"{base}?{urlencode([*keep, extra])}"

@@ -48,15 +48,16 @@ class Params:
                             lists[base] = list(value)
                             values[base] = value
                         else:
-                            values[key[:-2] if key.endswith("[]") else key] = value
-                            lists.setdefault(key, [value])
+                            base = key[:-2] if key.endswith("[]") else key
+                            values[base] = value
+                            lists[base] = [value]
             elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 try:
                     form = await request.form()
                 except Exception as exc:  # python-multipart raises several kinds
                     raise BadRequest("Malformed form body", str(exc)) from None
-                for key, value in form.multi_items():
-                    put(key, value)
+                for field, item in form.multi_items():
+                    put(field, item)
         return cls(values, lists)
 
     def has(self, name: str) -> bool:
@@ -65,7 +66,9 @@ class Params:
     def raw(self, name: str) -> Any:
         return self._values.get(name)
 
-    def text(self, name: str, *, default: str | None = None, max_length: int | None = None) -> str | None:
+    def text(
+        self, name: str, *, default: str | None = None, max_length: int | None = None
+    ) -> str | None:
         value = self._values.get(name)
         if value is None:
             return default
@@ -96,13 +99,19 @@ class Params:
                 return False
         raise ValidationFailed(f"Validation failed: {name} must be a boolean")
 
-    def integer(self, name: str, *, default: int | None = None, minimum: int | None = None,
-            maximum: int | None = None) -> int | None:
+    def integer(
+        self,
+        name: str,
+        *,
+        default: int | None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
         value = self._values.get(name)
         if value is None or value == "":
             return default
         try:
-            if isinstance(value, bool) or isinstance(value, float):
+            if isinstance(value, bool | float):
                 raise ValueError
             number = int(value)
         except (TypeError, ValueError):

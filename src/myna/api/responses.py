@@ -10,12 +10,17 @@ from starlette.responses import Response
 JSON = "application/json; charset=utf-8"
 
 
-def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+def json_response(
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type=JSON, headers=headers)
 
 
 def error_response(
-    status: int, error: str, description: str | None = None, headers: Mapping[str, str] | None = None,
+    status: int,
+    error: str,
+    description: str | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Response:
     body: dict[str, Any] = {"error": error}

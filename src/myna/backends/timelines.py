@@ -19,7 +19,9 @@ BACKFILL_ON_FOLLOW = 40
 
 
 class TimelineBackend(Protocol):
-    async def fan_out(self, session: AsyncSession, status_id: int, recipients: Select[tuple[int]]) -> None: ...
+    async def fan_out(
+        self, session: AsyncSession, status_id: int, recipients: Select[int]
+    ) -> None: ...
 
     async def home_page(
         self,
@@ -32,13 +34,15 @@ class TimelineBackend(Protocol):
 
     async def add_author(self, session: AsyncSession, viewer_id: int, author_id: int) -> None: ...
 
-    async def remove_author(self, session: AsyncSession, viewer_id: int, author_id: int) -> None: ...
+    async def remove_author(
+        self, session: AsyncSession, viewer_id: int, author_id: int
+    ) -> None: ...
 
 
 class SqlTimelines:
     """Embedded backend: the `home_timeline` table."""
 
-    async def fan_out(self, session: AsyncSession, status_id: int, recipients: Select[tuple[int]]) -> None:
+    async def fan_out(self, session: AsyncSession, status_id: int, recipients: Select[int]) -> None:
         sub = recipients.subquery()
         rows = select(sub.c[0], literal(status_id))
         await session.execute(
@@ -62,7 +66,9 @@ class SqlTimelines:
         )
         found = {status.id: status for status in await session.scalars(fed)}
         if pulled is not None:
-            for status in await session.scalars(paged(select(Status).where(pulled, where), Status.id, page)):
+            for status in await session.scalars(
+                paged(select(Status).where(pulled, where), Status.id, page)
+            ):
                 found.setdefault(status.id, status)
         ordered = sorted(found.values(), key=lambda s: s.id, reverse=not page.forwards)
         return newest_first(ordered[: page.limit], page)
@@ -76,7 +82,9 @@ class SqlTimelines:
             .limit(BACKFILL_ON_FOLLOW)
             .where(
                 ~Status.id.in_(
-                    select(HomeTimelineEntry.status_id).where(HomeTimelineEntry.account_id == viewer_id)
+                    select(HomeTimelineEntry.status_id).where(
+                        HomeTimelineEntry.account_id == viewer_id
+                    )
                 )
             )
             .subquery()
@@ -93,7 +101,8 @@ class SqlTimelines:
         await session.execute(
             delete(HomeTimelineEntry).where(
                 HomeTimelineEntry.account_id == viewer_id,
-                HomeTimelineEntry.status_id.in_(select(Status.id).where(Status.account_id == author_id)),
+                HomeTimelineEntry.status_id.in_(
+                    select(Status.id).where(Status.account_id == author_id)
+                ),
             )
         )
-

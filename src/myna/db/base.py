@@ -1,6 +1,7 @@
 """The declarative base every table derives from, with a naming convention Alembic can rely on."""
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import BigInteger, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -16,4 +17,4 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {int: BigInteger, datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar = {int: BigInteger, datetime: DateTime(timezone=True)}

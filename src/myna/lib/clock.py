@@ -14,4 +14,6 @@ def as_utc(value: datetime) -> datetime:
 
 def iso(value: datetime) -> str:
     """Mastodon's timestamp format: ISO 8601 with milliseconds and a Z."""
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.") + f"{as_utc(value).microsecond // 1000:03d}Z"
+    return (
+        as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.") + f"{as_utc(value).microsecond // 1000:03d}Z"
+    )

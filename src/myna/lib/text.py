@@ -27,8 +27,8 @@ _MENTION_RE = re.compile(r"@([A-Za-z0-9_]{1,30})(?![A-Za-z0-9_@])")
 _MENTION_BLOCKED_BEFORE = set(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@/.+-"
 )
-_TAG_RE = re.compile(r"#(\w{1,%d})" % TAG_MAX_CHARS)
-_TOPIC_RE = re.compile(r"#([^#\n\r]{1,%d})#" % TOPIC_MAX_CHARS)
+_TAG_RE = re.compile(rf"#(\w{{1,{TAG_MAX_CHARS}}})")
+_TOPIC_RE = re.compile(rf"#([^#\n\r]{{1,{TOPIC_MAX_CHARS}}})#")
 _TAG_BLOCKED_BEFORE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_&/#")
 
 _ZWJ = 0x200D
@@ -46,16 +46,21 @@ def _joins_previous(cp: int, previous: int | None) -> bool:
         return True
     if 0xE0020 <= cp <= 0xE007F:  # tag characters (subdivision flags)
         return True
-    return unicodedata.combining(chr(cp)) != 0
+    # Combining marks of every kind, enclosing ones included (the keycap U+20E3 in 1️⃣).
+    return unicodedata.category(chr(cp)).startswith("M")
 
 
 def _half_units(text: str) -> int:
     halves = 0
     previous: int | None = None
     regional_open = False
+    plain_ascii = False  # the visible character being read is, so far, one ASCII code point
     for ch in text:
         cp = ord(ch)
         if _joins_previous(cp, previous):
+            if plain_ascii and cp >= 0x80:  # a keycap 1️⃣ or a decomposed é: no longer ASCII
+                halves += 1
+                plain_ascii = False
             previous = cp
             continue
         if 0x1F1E6 <= cp <= 0x1F1FF:  # two regional indicators make one flag
@@ -67,6 +72,7 @@ def _half_units(text: str) -> int:
         else:
             regional_open = False
         halves += 1 if cp < 0x80 else 2
+        plain_ascii = cp < 0x80
         previous = cp
     return halves
 

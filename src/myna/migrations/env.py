@@ -3,9 +3,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from myna.db.base import Base
 from myna.db.database import make_engine
 from myna.models import Account  # noqa: F401  (registers every table on Base.metadata)
-from myna.db.base import Base
 
 target_metadata = Base.metadata
 

@@ -22,12 +22,13 @@ from myna.web import session as web_session
 
 router = APIRouter(tags=["oauth"])
 templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
 )
 
 
 def _container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
+    return request.app.state.container
 
 
 async def _oauth_request(request: Request) -> OAuthRequest:
@@ -51,9 +52,9 @@ async def _oauth_request(request: Request) -> OAuthRequest:
             except Exception:  # a malformed body reaches Authlib as an empty one: invalid_request
                 data = None
             if data is not None:
-                for key, value in data.multi_items():
-                    if isinstance(value, str):
-                        form.setdefault(key, []).append(value)
+                for field, item in data.multi_items():
+                    if isinstance(item, str):
+                        form.setdefault(field, []).append(item)
     # Authlib insists on a secure transport URL; TLS ends at the proxy, so the public base URL
     # (https in production, loopback http in development) is what it should judge.
     base = _container(request).settings.base_url.rstrip("/")
@@ -85,7 +86,11 @@ async def token(request: Request) -> Response:
 @router.post("/oauth/revoke", summary="Revoke a token")
 async def revoke(request: Request) -> Response:
     oauth_request = await _oauth_request(request)
-    return _respond(await _run(request, lambda server: server.create_endpoint_response("revocation", oauth_request)))
+    return _respond(
+        await _run(
+            request, lambda server: server.create_endpoint_response("revocation", oauth_request)
+        )
+    )
 
 
 def _scope_list(grant: Any) -> list[str]:
@@ -101,7 +106,11 @@ def _consent_or_error(server: MynaServer, oauth_request: OAuthRequest, user: Acc
         grant = server.get_consent_grant(oauth_request, end_user=user)
     except OAuth2Error as error:
         return error
-    return {"app": grant.client.app.name, "website": grant.client.app.website, "scopes": _scope_list(grant)}
+    return {
+        "app": grant.client.app.name,
+        "website": grant.client.app.website,
+        "scopes": _scope_list(grant),
+    }
 
 
 @router.get("/oauth/authorize", summary="Sign-in and consent page")
@@ -113,7 +122,11 @@ async def authorize_page(request: Request) -> Response:
         return _page("error.html", 400, error=found.error, description=found.description)
     return _page(
         "authorize.html",
-        params=[(k, v) for k, v in request.query_params.multi_items() if k not in ("username", "password")],
+        params=[
+            (k, v)
+            for k, v in request.query_params.multi_items()
+            if k not in ("username", "password")
+        ],
         signed_in=caller.account if caller else None,
         csrf=web_session.csrf_token(request),
         error=None,
@@ -131,7 +144,9 @@ async def authorize(request: Request) -> Response:
     if caller is not None and web_session.csrf_ok(request, form.get("csrf")):
         user = caller.account
     elif form.get("username") or form.get("password"):
-        user = await c.account_reads.authenticate(form.get("username", ""), form.get("password", ""))
+        user = await c.account_reads.authenticate(
+            form.get("username", ""), form.get("password", "")
+        )
     approved = form.get("decision") == "approve"
     if approved and user is None:
         found = await _run(request, lambda server: _consent_or_error(server, oauth_request, None))
@@ -139,9 +154,18 @@ async def authorize(request: Request) -> Response:
             return _page("error.html", 400, error=found.error, description=found.description)
         hidden = ("username", "password", "decision", "csrf")
         return _page(
-            "authorize.html", 401,
-            params=[(k, v) for k, values in oauth_request.payload.datalist.items() for v in values if k not in hidden],
-            signed_in=None, csrf="", error="Wrong username or password.", **found,
+            "authorize.html",
+            401,
+            params=[
+                (k, v)
+                for k, values in oauth_request.payload.datalist.items()
+                for v in values
+                if k not in hidden
+            ],
+            signed_in=None,
+            csrf="",
+            error="Wrong username or password.",
+            **found,
         )
 
     def respond(server: MynaServer) -> Any:
@@ -149,15 +173,19 @@ async def authorize(request: Request) -> Response:
             grant = server.get_consent_grant(oauth_request, end_user=user)
         except OAuth2Error as error:
             return error
-        return server.create_authorization_response(oauth_request, grant_user=user if approved else None, grant=grant)
+        return server.create_authorization_response(
+            oauth_request, grant_user=user if approved else None, grant=grant
+        )
 
     result = await _run(request, respond)
     if isinstance(result, OAuth2Error):
         return _page("error.html", 400, error=result.error, description=result.description)
-    status, _body, headers = result
+    _status, _body, headers = result
     location = dict(headers).get("Location", "")
     if location.startswith(OOB):
-        query = dict(pair.split("=", 1) for pair in urlsplit(location).query.split("&") if "=" in pair)
+        query = dict(
+            pair.split("=", 1) for pair in urlsplit(location).query.split("&") if "=" in pair
+        )
         if "code" in query:
             return _page("code.html", code=query["code"])
         return _page("error.html", 400, error=query.get("error", "access_denied"), description=None)
@@ -167,19 +195,19 @@ async def authorize(request: Request) -> Response:
 @router.get("/.well-known/oauth-authorization-server", summary="OAuth server metadata (RFC 8414)")
 async def metadata(request: Request) -> Response:
     base = _container(request).settings.base_url.rstrip("/")
-    return json_response({
-        "issuer": f"{base}/",
-        "service_documentation": f"{base}/docs",
-        "authorization_endpoint": f"{base}/oauth/authorize",
-        "token_endpoint": f"{base}/oauth/token",
-        "revocation_endpoint": f"{base}/oauth/revoke",
-        "app_registration_endpoint": f"{base}/api/v1/apps",
-        "scopes_supported": sorted(scope_rules.ALL),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": list(GRANT_TYPES),
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-    })
-
-
+    return json_response(
+        {
+            "issuer": f"{base}/",
+            "service_documentation": f"{base}/docs",
+            "authorization_endpoint": f"{base}/oauth/authorize",
+            "token_endpoint": f"{base}/oauth/token",
+            "revocation_endpoint": f"{base}/oauth/revoke",
+            "app_registration_endpoint": f"{base}/api/v1/apps",
+            "scopes_supported": sorted(scope_rules.ALL),
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": list(GRANT_TYPES),
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        }
+    )

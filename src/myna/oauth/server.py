@@ -7,7 +7,7 @@ async driver. One server object is built per request around that session."""
 import hmac
 from collections import defaultdict
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import (
@@ -52,8 +52,14 @@ class Payload(OAuth2Payload):
 class Request(OAuth2Request):
     """An already-read HTTP request: Authlib must not await anything."""
 
-    def __init__(self, method: str, uri: str, headers: dict[str, str],
-                 query: dict[str, list[str]], form: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        method: str,
+        uri: str,
+        headers: dict[str, str],
+        query: dict[str, list[str]],
+        form: dict[str, list[str]],
+    ) -> None:
         super().__init__(method=method, uri=uri, headers=headers)
         merged = {**query, **form}
         self.payload = Payload(merged)
@@ -139,7 +145,7 @@ class Token(TokenMixin):
 
 
 class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = ["client_secret_basic", "client_secret_post"]
 
     def authenticate_user(self, username: str, password: str) -> Account | None:
         server: MynaServer = self.server
@@ -151,7 +157,7 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = ["client_secret_basic", "client_secret_post"]
 
     def save_authorization_code(self, code: str, request: Request) -> None:
         server: MynaServer = self.server
@@ -190,11 +196,11 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = ["client_secret_basic", "client_secret_post"]
 
 
 class Revocation(RevocationEndpoint):
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS: ClassVar = ["client_secret_basic", "client_secret_post"]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         server: MynaServer = self.server
@@ -255,7 +261,9 @@ class MynaServer(AuthorizationServer):
     def create_json_request(self, request: Request) -> Request:
         return request
 
-    def handle_response(self, status: int, body: Any, headers: Any) -> tuple[int, Any, list[tuple[str, str]]]:
+    def handle_response(
+        self, status: int, body: Any, headers: Any
+    ) -> tuple[int, Any, list[tuple[str, str]]]:
         return status, body, list(headers.items() if isinstance(headers, dict) else headers)
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:

@@ -39,7 +39,9 @@ async def blocked_either_way(session: AsyncSession, a: int, b: int) -> bool:
     )
 
 
-async def access_interactable_account(session: AsyncSession, viewer_id: int, account_id: int) -> Account:
+async def access_interactable_account(
+    session: AsyncSession, viewer_id: int, account_id: int
+) -> Account:
     """An account the viewer may follow or message: not one that blocked them."""
     account = await access_account(session, account_id)
     if await relation_store.exists(session, Block, account_id, viewer_id):

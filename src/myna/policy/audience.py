@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select
 from myna.models import Follow, Mention, Status, Visibility
 
 
-def home_recipients(status: Status, author_followers: int, pull_threshold: int) -> Select[tuple[int]]:
+def home_recipients(status: Status, author_followers: int, pull_threshold: int) -> Select[int]:
     """Account ids whose home feed gets `status` on write.
 
     - The author always does.
@@ -38,7 +38,7 @@ def home_recipients(status: Status, author_followers: int, pull_threshold: int) 
     return select(union(author, followers).subquery().c.account_id)
 
 
-def pulled_into_home(viewer_id: int, heavy_author_ids: Select[tuple[int]]) -> ColumnElement[bool]:
+def pulled_into_home(viewer_id: int, heavy_author_ids: Select[int]) -> ColumnElement[bool]:
     """SQL: statuses by followed accounts above the pull threshold that belong in the viewer's
     home feed (the same reply rule as fan-out)."""
     followed = select(Follow.target_account_id).where(Follow.account_id == viewer_id)

@@ -1,16 +1,43 @@
 """OAuth scopes, Mastodon's vocabulary: the top-level `read`, `write`, `follow`, `push`,
 `profile` and the granular `read:statuses`, `write:follows`, ... that they contain."""
 
-READ = (
-    "accounts blocks bookmarks favourites filters follows lists mutes notifications "
-    "search statuses"
-).split()
-WRITE = (
-    "accounts blocks bookmarks conversations favourites filters follows lists media mutes "
-    "notifications reports statuses"
-).split()
+READ = [
+    "accounts",
+    "blocks",
+    "bookmarks",
+    "favourites",
+    "filters",
+    "follows",
+    "lists",
+    "mutes",
+    "notifications",
+    "search",
+    "statuses",
+]
+WRITE = [
+    "accounts",
+    "blocks",
+    "bookmarks",
+    "conversations",
+    "favourites",
+    "filters",
+    "follows",
+    "lists",
+    "media",
+    "mutes",
+    "notifications",
+    "reports",
+    "statuses",
+]
 # The legacy `follow` scope predates granular scopes and means exactly these.
-FOLLOW = ("read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes")
+FOLLOW = (
+    "read:follows",
+    "write:follows",
+    "read:blocks",
+    "write:blocks",
+    "read:mutes",
+    "write:mutes",
+)
 
 TOP_LEVEL = ("read", "write", "follow", "push", "profile")
 ALL: frozenset[str] = frozenset(

@@ -16,7 +16,7 @@ timelines, tag pages and notifications: `timeline_filter` adds them.
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from myna.models import Block, Follow, Mention, Mute, Status, Visibility
@@ -50,7 +50,9 @@ def may_see(viewer_id: int | None, status: Status, facts: Facts) -> bool:
     return facts.mentioned
 
 
-def blocked_between(viewer_id: int, account_id: ColumnElement[int]) -> ColumnElement[bool]:
+def blocked_between(
+    viewer_id: int, account_id: ColumnElement[int] | InstrumentedAttribute[int]
+) -> ColumnElement[bool]:
     """Either has blocked the other."""
     return exists().where(
         or_(
@@ -60,10 +62,14 @@ def blocked_between(viewer_id: int, account_id: ColumnElement[int]) -> ColumnEle
     )
 
 
-def _own_rule(table: type[Status] | AliasedClass[Status], viewer_id: int | None) -> ColumnElement[bool]:
+def _own_rule(
+    table: type[Status] | AliasedClass[Status], viewer_id: int | None
+) -> ColumnElement[bool]:
     if viewer_id is None:
         return table.visibility.in_(OPEN)
-    follows = exists().where(Follow.account_id == viewer_id, Follow.target_account_id == table.account_id)
+    follows = exists().where(
+        Follow.account_id == viewer_id, Follow.target_account_id == table.account_id
+    )
     mentioned = exists().where(Mention.status_id == table.id, Mention.account_id == viewer_id)
     return and_(
         ~blocked_between(viewer_id, table.account_id),
@@ -80,7 +86,9 @@ def visible_filter(viewer_id: int | None) -> ColumnElement[bool]:
     """SQL: `Status` rows that viewer may see (None: anonymous)."""
     original = aliased(Status)
     original_ok = exists(
-        select(original.id).where(original.id == Status.reblog_of_id, _own_rule(original, viewer_id))
+        select(original.id).where(
+            original.id == Status.reblog_of_id, _own_rule(original, viewer_id)
+        )
     )
     return and_(_own_rule(Status, viewer_id), or_(Status.reblog_of_id.is_(None), original_ok))
 
@@ -90,11 +98,17 @@ def muted_filter(viewer_id: int | None) -> ColumnElement[bool]:
     if viewer_id is None:
         return false()
     original = aliased(Status)
-    muted_author = exists().where(Mute.account_id == viewer_id, Mute.target_account_id == Status.account_id)
+    muted_author = exists().where(
+        Mute.account_id == viewer_id, Mute.target_account_id == Status.account_id
+    )
     muted_original = exists(
         select(original.id)
         .where(original.id == Status.reblog_of_id)
-        .where(exists().where(Mute.account_id == viewer_id, Mute.target_account_id == original.account_id))
+        .where(
+            exists().where(
+                Mute.account_id == viewer_id, Mute.target_account_id == original.account_id
+            )
+        )
     )
     return or_(muted_author, muted_original)
 

@@ -56,8 +56,14 @@ class AccountReads:
         async with self.db.session() as session:
             return await relation_store.relations(session, viewer_id, ids)
 
-    async def _list(self, model: type[Follow] | type[FollowRequest] | type[Block] | type[Mute],
-                    account_id: int, page: Page, *, incoming: bool) -> AccountList:
+    async def _list(
+        self,
+        model: type[Follow] | type[FollowRequest] | type[Block] | type[Mute],
+        account_id: int,
+        page: Page,
+        *,
+        incoming: bool,
+    ) -> AccountList:
         async with self.db.session() as session:
             await access_account(session, account_id)
             if incoming:

@@ -14,8 +14,12 @@ from myna.store import statuses as status_store
 @dataclass
 class StatusBundle:
     viewer_id: int | None
-    statuses: list[Status]  # the page itself, newest first; reposts whose original is hidden are gone
-    related: dict[int, Status] = field(default_factory=dict)  # reposted originals and quoted statuses
+    statuses: list[
+        Status
+    ]  # the page itself, newest first; reposts whose original is hidden are gone
+    related: dict[int, Status] = field(
+        default_factory=dict
+    )  # reposted originals and quoted statuses
     existing_quotes: set[int] = field(default_factory=set)  # quoted ids that still exist
     accounts: dict[int, Account] = field(default_factory=dict)
     apps: dict[int, OAuthApp] = field(default_factory=dict)

@@ -4,6 +4,7 @@ can no longer see, or from an account they blocked or muted, is not shown or cou
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.db.database import Database
 from myna.lib.errors import NotFound
@@ -14,6 +15,7 @@ from myna.reads.bundle import StatusBundle, load_statuses
 from myna.store import accounts as account_store
 from myna.store import markers as marker_store
 from myna.store import notifications as store
+from myna.store import statuses as status_store
 
 UNREAD_LIMIT = 1000
 
@@ -33,8 +35,14 @@ def _shown(viewer_id: int) -> list[ColumnElement[bool]]:
         or_(Notification.status_id.is_(None), status_visible),
         ~exists().where(
             or_(
-                and_(Block.account_id == viewer_id, Block.target_account_id == Notification.from_account_id),
-                and_(Block.account_id == Notification.from_account_id, Block.target_account_id == viewer_id),
+                and_(
+                    Block.account_id == viewer_id,
+                    Block.target_account_id == Notification.from_account_id,
+                ),
+                and_(
+                    Block.account_id == Notification.from_account_id,
+                    Block.target_account_id == viewer_id,
+                ),
             )
         ),
         ~exists().where(
@@ -50,8 +58,13 @@ class NotificationReads:
         self.db = db
 
     async def page(
-        self, viewer_id: int, page: Page, *, types: list[str] | None = None,
-        exclude_types: list[str] | None = None, account_id: int | None = None,
+        self,
+        viewer_id: int,
+        page: Page,
+        *,
+        types: list[str] | None = None,
+        exclude_types: list[str] | None = None,
+        account_id: int | None = None,
     ) -> NotificationPage:
         where = _shown(viewer_id)
         if types:
@@ -71,13 +84,16 @@ class NotificationReads:
                 raise NotFound()
             return await self._render_data(session, viewer_id, [row])
 
-    async def _render_data(self, session, viewer_id: int, rows: list[Notification]) -> NotificationPage:  # type: ignore[no-untyped-def]
+    async def _render_data(
+        self, session: AsyncSession, viewer_id: int, rows: list[Notification]
+    ) -> NotificationPage:
         status_ids = {n.status_id for n in rows if n.status_id is not None}
-        statuses = await session.scalars(select(Status).where(Status.id.in_(status_ids))) if status_ids else []
-        bundle = await load_statuses(session, viewer_id, list(statuses))
+        statuses = await status_store.get_many(session, status_ids)
+        bundle = await load_statuses(session, viewer_id, list(statuses.values()))
         accounts = await account_store.get_many(session, {n.from_account_id for n in rows})
         kept = [
-            n for n in rows
+            n
+            for n in rows
             if n.from_account_id in accounts
             and (n.status_id is None or any(s.id == n.status_id for s in bundle.statuses))
         ]

@@ -64,7 +64,9 @@ class StatusReads:
             seen = {status.id}
             while parent_id is not None and parent_id not in seen and len(ancestors) < THREAD_LIMIT:
                 seen.add(parent_id)
-                parent = await store.get_visible(session, parent_id, rules.visible_filter(viewer_id))
+                parent = await store.get_visible(
+                    session, parent_id, rules.visible_filter(viewer_id)
+                )
                 if parent is None:
                     break
                 ancestors.append(parent)
@@ -89,10 +91,15 @@ class StatusReads:
             heavy = (
                 select(Follow.target_account_id)
                 .join(Account, Account.id == Follow.target_account_id)
-                .where(Follow.account_id == viewer_id, Account.followers_count > self.pull_threshold)
+                .where(
+                    Follow.account_id == viewer_id, Account.followers_count > self.pull_threshold
+                )
             )
             statuses = await self.timelines.home_page(
-                session, viewer_id, page, rules.timeline_filter(viewer_id),
+                session,
+                viewer_id,
+                page,
+                rules.timeline_filter(viewer_id),
                 pulled_into_home(viewer_id, heavy),
             )
             return await load_statuses(session, viewer_id, statuses)
@@ -103,7 +110,8 @@ class StatusReads:
                 rules.listed_filter(),
                 rules.timeline_filter(viewer_id),
                 Status.reblog_of_id.is_(None),
-                (Status.in_reply_to_id.is_(None)) | (Status.in_reply_to_account_id == Status.account_id),
+                (Status.in_reply_to_id.is_(None))
+                | (Status.in_reply_to_account_id == Status.account_id),
             ]
             return await load_statuses(session, viewer_id, await store.page(session, where, page))
 
@@ -121,9 +129,16 @@ class StatusReads:
             return await load_statuses(session, viewer_id, await store.page(session, where, page))
 
     async def by_account(
-        self, viewer_id: int | None, account_id: int, page: Page, *,
-        exclude_replies: bool = False, exclude_reblogs: bool = False, tagged: str | None = None,
-        only_media: bool = False, pinned: bool = False,
+        self,
+        viewer_id: int | None,
+        account_id: int,
+        page: Page,
+        *,
+        exclude_replies: bool = False,
+        exclude_reblogs: bool = False,
+        tagged: str | None = None,
+        only_media: bool = False,
+        pinned: bool = False,
     ) -> StatusBundle:
         async with self.db.session() as session:
             await access_account(session, account_id)
@@ -140,7 +155,9 @@ class StatusReads:
                 tag = await store.tag_by_key(session, tag_key(tagged))
                 if tag is None:
                     return await load_statuses(session, viewer_id, [])
-                where.append(Status.id.in_(select(StatusTag.status_id).where(StatusTag.tag_id == tag.id)))
+                where.append(
+                    Status.id.in_(select(StatusTag.status_id).where(StatusTag.tag_id == tag.id))
+                )
             return await load_statuses(session, viewer_id, await store.page(session, where, page))
 
     async def favourited_by(self, viewer_id: int | None, status_id: int, page: Page) -> AccountPage:
@@ -152,7 +169,9 @@ class StatusReads:
     async def reblogged_by(self, viewer_id: int | None, status_id: int, page: Page) -> AccountPage:
         async with self.db.session() as session:
             await access_status(session, viewer_id, status_id)
-            rows = await store.rebloggers_page(session, status_id, page, rules.visible_filter(viewer_id))
+            rows = await store.rebloggers_page(
+                session, status_id, page, rules.visible_filter(viewer_id)
+            )
             return await _account_page(session, rows)
 
 

@@ -39,7 +39,9 @@ class TokenReads:
                 account = await account_store.get(session, token.account_id)
                 if account is None:
                     return None
-            return Caller(token=token, app=app, account=account, scopes=scope_rules.expand(token.scopes))
+            return Caller(
+                token=token, app=app, account=account, scopes=scope_rules.expand(token.scopes)
+            )
 
     async def app_by_client_id(self, client_id: str) -> OAuthApp | None:
         async with self.db.session() as session:

@@ -38,7 +38,9 @@ async def by_usernames(session: AsyncSession, usernames: Iterable[str]) -> list[
 
 def _login_filter(login: str):  # type: ignore[no-untyped-def]
     login = login.strip()
-    return or_(Account.username_key == username_key(login), func.lower(Account.email) == login.lower())
+    return or_(
+        Account.username_key == username_key(login), func.lower(Account.email) == login.lower()
+    )
 
 
 async def by_login(session: AsyncSession, login: str) -> Account | None:

@@ -22,7 +22,10 @@ async def page(
 
 
 async def get(
-    session: AsyncSession, account_id: int, notification_id: int, where: Sequence[ColumnElement[bool]]
+    session: AsyncSession,
+    account_id: int,
+    notification_id: int,
+    where: Sequence[ColumnElement[bool]],
 ) -> Notification | None:
     stmt = select(Notification).where(
         Notification.id == notification_id, Notification.account_id == account_id, *where
@@ -56,7 +59,11 @@ async def clear(session: AsyncSession, account_id: int) -> None:
 
 
 async def delete_matching(
-    session: AsyncSession, *, type_: str, from_account_id: int, account_id: int | None = None,
+    session: AsyncSession,
+    *,
+    type_: str,
+    from_account_id: int,
+    account_id: int | None = None,
     status_id: int | None = None,
 ) -> None:
     """Withdraw notifications for something undone (an unfollow before it was seen, ...)."""

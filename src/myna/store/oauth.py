@@ -45,6 +45,14 @@ async def add_token(session: AsyncSession, token: OAuthToken) -> None:
     await session.flush()
 
 
+async def revoke(session: AsyncSession, token_id: int, at: datetime) -> None:
+    await session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.id == token_id, OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+
+
 def revoke_sync(session: Session, token_id: int, at: datetime) -> None:
     session.execute(update(OAuthToken).where(OAuthToken.id == token_id).values(revoked_at=at))
 

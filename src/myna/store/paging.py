@@ -1,14 +1,14 @@
-from typing import Any, TypeVar
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from myna.lib.paging import Page
 
-T = TypeVar("T", bound=tuple[Any, ...])
+Ts = TypeVarTuple("Ts")
 
 
-def paged(stmt: Select[T], column: InstrumentedAttribute[int], page: Page) -> Select[T]:
+def paged(stmt: Select[*Ts], column: InstrumentedAttribute[int], page: Page) -> Select[*Ts]:
     """Apply max_id/since_id/min_id/limit to `stmt` on the id-like `column`.
     With min_id the rows come oldest first; callers reverse them (see `newest_first`)."""
     if page.max_id is not None:

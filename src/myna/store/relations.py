@@ -1,5 +1,6 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,15 +10,19 @@ from myna.models import Account, Block, Follow, FollowRequest, Mute
 from myna.store.paging import newest_first, paged
 
 PairModel = type[Follow] | type[FollowRequest] | type[Block] | type[Mute]
+M = TypeVar("M", Follow, FollowRequest, Block, Mute)
 
 
-async def find(session: AsyncSession, model: PairModel, account_id: int, target_id: int):  # type: ignore[no-untyped-def]
+async def find(session: AsyncSession, model: type[M], account_id: int, target_id: int) -> M | None:
     stmt = select(model).where(model.account_id == account_id, model.target_account_id == target_id)
     return await session.scalar(stmt)
 
 
 async def exists(session: AsyncSession, model: PairModel, account_id: int, target_id: int) -> bool:
-    return await find(session, model, account_id, target_id) is not None
+    stmt = select(model.id).where(
+        model.account_id == account_id, model.target_account_id == target_id
+    )
+    return await session.scalar(stmt) is not None
 
 
 async def add(session: AsyncSession, row: Follow | FollowRequest | Block | Mute) -> None:
@@ -84,7 +89,7 @@ async def relations(session: AsyncSession, viewer_id: int, target_ids: Iterable[
     if not ids:
         return out
 
-    async def outgoing(model: PairModel) -> list:  # type: ignore[type-arg]
+    async def outgoing(model: PairModel) -> list[Any]:
         stmt = select(model).where(model.account_id == viewer_id, model.target_account_id.in_(ids))
         return list(await session.scalars(stmt))
 

@@ -1,9 +1,11 @@
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from myna.lib.paging import Page
 from myna.models import Favourite, IdempotencyKey, Mention, Status, StatusTag, Tag
@@ -147,7 +149,7 @@ async def tags_of(session: AsyncSession, status_ids: Iterable[int]) -> dict[int,
 
 async def _count_by(
     session: AsyncSession,
-    column: ColumnElement[int],
+    column: InstrumentedAttribute[Any],
     status_ids: set[int],
     where: ColumnElement[bool],
     from_: type[Status] | type[Favourite] = Status,

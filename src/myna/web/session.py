@@ -20,7 +20,7 @@ MAX_AGE = 60 * 60 * 24 * 90
 
 
 def container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
+    return request.app.state.container
 
 
 async def current(request: Request) -> Caller | None:
@@ -45,7 +45,9 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
 
 def start(response: Response, request: Request, raw_token: str) -> None:
     secure = container(request).settings.base_url.startswith("https://")
-    response.set_cookie(COOKIE, raw_token, max_age=MAX_AGE, httponly=True, samesite="lax", secure=secure, path="/")
+    response.set_cookie(
+        COOKIE, raw_token, max_age=MAX_AGE, httponly=True, samesite="lax", secure=secure, path="/"
+    )
 
 
 def end(response: Response) -> None:

@@ -22,7 +22,8 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 def _accounts_response(request: Request, listing: AccountList) -> Response:
     base = base_url(request)
     return json_response(
-        [render_account(a, base) for a in listing.accounts], headers=link_header(request, listing.cursor_ids)
+        [render_account(a, base) for a in listing.accounts],
+        headers=link_header(request, listing.cursor_ids),
     )
 
 
@@ -32,7 +33,9 @@ async def _relationship(request: Request, viewer: int, target: int) -> Response:
 
 
 @router.post("/accounts", summary="Register an account (needs an app token)")
-async def register(request: Request, caller: Caller = Depends(scope("write:accounts", user=False))) -> Response:
+async def register(
+    request: Request, caller: Caller = Depends(scope("write:accounts", user=False))
+) -> Response:
     c = container(request)
     if not c.settings.registrations_open:
         raise Forbidden("Registrations are closed")
@@ -48,24 +51,32 @@ async def register(request: Request, caller: Caller = Depends(scope("write:accou
     )
     account = await c.account_actions.do_register(reg)
     token, raw = await c.app_actions.do_issue_token(caller.app.id, account.id, caller.token.scopes)
-    return json_response({
-        "access_token": raw,
-        "token_type": "Bearer",
-        "scope": token.scopes,
-        "created_at": int(token.created_at.timestamp()),
-    })
+    return json_response(
+        {
+            "access_token": raw,
+            "token_type": "Bearer",
+            "scope": token.scopes,
+            "created_at": int(token.created_at.timestamp()),
+        }
+    )
 
 
 @router.get("/accounts/verify_credentials", summary="The signed-in account, with its source")
-async def verify_credentials(request: Request, caller: Caller = Depends(scope("read:accounts"))) -> Response:
+async def verify_credentials(
+    request: Request, caller: Caller = Depends(scope("read:accounts"))
+) -> Response:
     c = container(request)
     account = await c.account_reads.one(account_of(caller).id)
     pending = await c.account_reads.follow_requests_count(account.id)
-    return json_response(render_account(account, base_url(request), source=True, follow_requests_count=pending))
+    return json_response(
+        render_account(account, base_url(request), source=True, follow_requests_count=pending)
+    )
 
 
 @router.patch("/accounts/update_credentials", summary="Change display name, bio, locked, ...")
-async def update_credentials(request: Request, caller: Caller = Depends(scope("write:accounts"))) -> Response:
+async def update_credentials(
+    request: Request, caller: Caller = Depends(scope("write:accounts"))
+) -> Response:
     c = container(request)
     params = await Params.read(request)
     source_privacy = params.text("source[privacy]") or params.text("privacy")
@@ -80,11 +91,15 @@ async def update_credentials(request: Request, caller: Caller = Depends(scope("w
         default_language=params.text("source[language]", max_length=16),
     )
     pending = await c.account_reads.follow_requests_count(account.id)
-    return json_response(render_account(account, base_url(request), source=True, follow_requests_count=pending))
+    return json_response(
+        render_account(account, base_url(request), source=True, follow_requests_count=pending)
+    )
 
 
 @router.get("/accounts/relationships", summary="Relationships with the given accounts")
-async def relationships(request: Request, caller: Caller = Depends(scope("read:follows"))) -> Response:
+async def relationships(
+    request: Request, caller: Caller = Depends(scope("read:follows"))
+) -> Response:
     params = await Params.read(request)
     ids = params.ids("id")[:100]
     rel = await container(request).account_reads.relations(account_of(caller).id, ids)
@@ -92,9 +107,13 @@ async def relationships(request: Request, caller: Caller = Depends(scope("read:f
 
 
 @router.get("/accounts/lookup", summary="Find an account by its acct (username)")
-async def lookup(request: Request, _caller: Caller | None = Depends(read_scope("read:accounts"))) -> Response:
+async def lookup(
+    request: Request, _caller: Caller | None = Depends(read_scope("read:accounts"))
+) -> Response:
     params = await Params.read(request)
-    account = await container(request).account_reads.lookup(params.required_text("acct", max_length=300))
+    account = await container(request).account_reads.lookup(
+        params.required_text("acct", max_length=300)
+    )
     return json_response(render_account(account, base_url(request)))
 
 
@@ -102,7 +121,9 @@ async def lookup(request: Request, _caller: Caller | None = Depends(read_scope("
 async def search(request: Request, _caller: Caller = Depends(scope("read:accounts"))) -> Response:
     params = await Params.read(request)
     limit = params.integer("limit", default=40, minimum=1, maximum=80) or 40
-    found = await container(request).account_reads.search(params.text("q", max_length=300) or "", limit)
+    found = await container(request).account_reads.search(
+        params.text("q", max_length=300) or "", limit
+    )
     base = base_url(request)
     return json_response([render_account(a, base) for a in found])
 
@@ -121,7 +142,9 @@ async def account_statuses(
 ) -> Response:
     params = await Params.read(request)
     bundle = await container(request).status_reads.by_account(
-        viewer_id(caller), path_id(account_id), page_from(params),
+        viewer_id(caller),
+        path_id(account_id),
+        page_from(params),
         exclude_replies=bool(params.flag("exclude_replies", default=False)),
         exclude_reblogs=bool(params.flag("exclude_reblogs", default=False)),
         only_media=bool(params.flag("only_media", default=False)),
@@ -136,7 +159,9 @@ async def followers(
     request: Request, account_id: str, _caller: Caller | None = Depends(read_scope("read:accounts"))
 ) -> Response:
     params = await Params.read(request)
-    listing = await container(request).account_reads.followers(path_id(account_id), page_from(params, maximum=80))
+    listing = await container(request).account_reads.followers(
+        path_id(account_id), page_from(params, maximum=80)
+    )
     return _accounts_response(request, listing)
 
 
@@ -145,12 +170,18 @@ async def following(
     request: Request, account_id: str, _caller: Caller | None = Depends(read_scope("read:accounts"))
 ) -> Response:
     params = await Params.read(request)
-    listing = await container(request).account_reads.following(path_id(account_id), page_from(params, maximum=80))
+    listing = await container(request).account_reads.following(
+        path_id(account_id), page_from(params, maximum=80)
+    )
     return _accounts_response(request, listing)
 
 
-@router.post("/accounts/{account_id}/follow", summary="Follow (or request to follow a locked account)")
-async def follow(request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))) -> Response:
+@router.post(
+    "/accounts/{account_id}/follow", summary="Follow (or request to follow a locked account)"
+)
+async def follow(
+    request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
+) -> Response:
     params = await Params.read(request)
     me, target = account_of(caller).id, path_id(account_id)
     await container(request).relation_actions.do_follow(
@@ -160,13 +191,17 @@ async def follow(request: Request, account_id: str, caller: Caller = Depends(sco
 
 
 @router.post("/accounts/{account_id}/unfollow", summary="Unfollow, or withdraw a follow request")
-async def unfollow(request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))) -> Response:
+async def unfollow(
+    request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
+) -> Response:
     me, target = account_of(caller).id, path_id(account_id)
     await container(request).relation_actions.do_unfollow(me, target)
     return await _relationship(request, me, target)
 
 
-@router.post("/accounts/{account_id}/remove_from_followers", summary="Make an account stop following you")
+@router.post(
+    "/accounts/{account_id}/remove_from_followers", summary="Make an account stop following you"
+)
 async def remove_from_followers(
     request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
 ) -> Response:
@@ -176,21 +211,29 @@ async def remove_from_followers(
 
 
 @router.post("/accounts/{account_id}/block", summary="Block: also ends follows both ways")
-async def block(request: Request, account_id: str, caller: Caller = Depends(scope("write:blocks"))) -> Response:
+async def block(
+    request: Request, account_id: str, caller: Caller = Depends(scope("write:blocks"))
+) -> Response:
     me, target = account_of(caller).id, path_id(account_id)
     await container(request).relation_actions.do_block(me, target)
     return await _relationship(request, me, target)
 
 
 @router.post("/accounts/{account_id}/unblock", summary="Unblock")
-async def unblock(request: Request, account_id: str, caller: Caller = Depends(scope("write:blocks"))) -> Response:
+async def unblock(
+    request: Request, account_id: str, caller: Caller = Depends(scope("write:blocks"))
+) -> Response:
     me, target = account_of(caller).id, path_id(account_id)
     await container(request).relation_actions.do_unblock(me, target)
     return await _relationship(request, me, target)
 
 
-@router.post("/accounts/{account_id}/mute", summary="Mute (notifications too unless notifications=false)")
-async def mute(request: Request, account_id: str, caller: Caller = Depends(scope("write:mutes"))) -> Response:
+@router.post(
+    "/accounts/{account_id}/mute", summary="Mute (notifications too unless notifications=false)"
+)
+async def mute(
+    request: Request, account_id: str, caller: Caller = Depends(scope("write:mutes"))
+) -> Response:
     params = await Params.read(request)
     me, target = account_of(caller).id, path_id(account_id)
     await container(request).relation_actions.do_mute(
@@ -200,14 +243,18 @@ async def mute(request: Request, account_id: str, caller: Caller = Depends(scope
 
 
 @router.post("/accounts/{account_id}/unmute", summary="Unmute")
-async def unmute(request: Request, account_id: str, caller: Caller = Depends(scope("write:mutes"))) -> Response:
+async def unmute(
+    request: Request, account_id: str, caller: Caller = Depends(scope("write:mutes"))
+) -> Response:
     me, target = account_of(caller).id, path_id(account_id)
     await container(request).relation_actions.do_unmute(me, target)
     return await _relationship(request, me, target)
 
 
 @router.get("/follow_requests", summary="Pending requests to follow you")
-async def follow_requests(request: Request, caller: Caller = Depends(scope("read:follows"))) -> Response:
+async def follow_requests(
+    request: Request, caller: Caller = Depends(scope("read:follows"))
+) -> Response:
     params = await Params.read(request)
     listing = await container(request).account_reads.follow_requests(
         account_of(caller).id, page_from(params, maximum=80)
@@ -236,14 +283,16 @@ async def reject_request(
 @router.get("/blocks", summary="Accounts you block")
 async def blocks(request: Request, caller: Caller = Depends(scope("read:blocks"))) -> Response:
     params = await Params.read(request)
-    listing = await container(request).account_reads.blocks(account_of(caller).id, page_from(params, maximum=80))
+    listing = await container(request).account_reads.blocks(
+        account_of(caller).id, page_from(params, maximum=80)
+    )
     return _accounts_response(request, listing)
 
 
 @router.get("/mutes", summary="Accounts you mute")
 async def mutes(request: Request, caller: Caller = Depends(scope("read:mutes"))) -> Response:
     params = await Params.read(request)
-    listing = await container(request).account_reads.mutes(account_of(caller).id, page_from(params, maximum=80))
+    listing = await container(request).account_reads.mutes(
+        account_of(caller).id, page_from(params, maximum=80)
+    )
     return _accounts_response(request, listing)
-
-

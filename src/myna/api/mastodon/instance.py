@@ -14,8 +14,8 @@ from myna.api.responses import json_response
 from myna.api.schemas.enums import visibility_to_wire
 from myna.config import Settings
 from myna.lib.clock import iso
-from myna.lib.ids import parse_id
 from myna.lib.errors import Unauthorized, ValidationFailed
+from myna.lib.ids import parse_id
 from myna.lib.text import LINK_UNITS
 from myna.reads.tokens import Caller
 
@@ -43,8 +43,12 @@ def _configuration(settings: Settings) -> dict[str, Any]:
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
         },
-        "polls": {"max_options": 0, "max_characters_per_option": 0,
-                  "min_expiration": 0, "max_expiration": 0},
+        "polls": {
+            "max_options": 0,
+            "max_characters_per_option": 0,
+            "min_expiration": 0,
+            "max_expiration": 0,
+        },
         "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
         "translation": {"enabled": False},
     }
@@ -55,24 +59,26 @@ def _configuration(settings: Settings) -> dict[str, Any]:
 async def instance_v1(request: Request) -> Response:
     settings = container(request).settings
     base = base_url(request)
-    return json_response({
-        "uri": settings.instance_domain,
-        "title": settings.instance_title,
-        "short_description": settings.instance_description,
-        "description": settings.instance_description,
-        "email": settings.contact_email,
-        "version": MASTODON_VERSION,
-        "urls": {"streaming_api": base.replace("http", "ws", 1)},
-        "stats": {"user_count": 0, "status_count": 0, "domain_count": 0},
-        "thumbnail": None,
-        "languages": ["zh", "en"],
-        "registrations": settings.registrations_open,
-        "approval_required": False,
-        "invites_enabled": False,
-        "configuration": _configuration(settings),
-        "contact_account": None,
-        "rules": [],
-    })
+    return json_response(
+        {
+            "uri": settings.instance_domain,
+            "title": settings.instance_title,
+            "short_description": settings.instance_description,
+            "description": settings.instance_description,
+            "email": settings.contact_email,
+            "version": MASTODON_VERSION,
+            "urls": {"streaming_api": base.replace("http", "ws", 1)},
+            "stats": {"user_count": 0, "status_count": 0, "domain_count": 0},
+            "thumbnail": None,
+            "languages": ["zh", "en"],
+            "registrations": settings.registrations_open,
+            "approval_required": False,
+            "invites_enabled": False,
+            "configuration": _configuration(settings),
+            "contact_account": None,
+            "rules": [],
+        }
+    )
 
 
 @router.get("/api/v2/instance", summary="Server information (v2)")
@@ -83,35 +89,45 @@ async def instance_v2(request: Request) -> Response:
     configuration = _configuration(settings)
     configuration["urls"] = {"streaming": base.replace("http", "ws", 1), "status": None}
     configuration["vapid"] = {"public_key": ""}
-    return json_response({
-        "domain": settings.instance_domain,
-        "title": settings.instance_title,
-        "version": MASTODON_VERSION,
-        "source_url": "https://github.com/myna-social/myna",
-        "description": settings.instance_description,
-        "usage": {"users": {"active_month": 0}},
-        "thumbnail": {"url": f"{base}/static/header.png"},
-        "icon": [],
-        "languages": ["zh", "en"],
-        "configuration": configuration,
-        "registrations": {"enabled": settings.registrations_open, "approval_required": False,
-                          "message": None, "url": None},
-        "api_versions": {"mastodon": MASTODON_API_VERSION},
-        "contact": {"email": settings.contact_email, "account": None},
-        "rules": [],
-    })
+    return json_response(
+        {
+            "domain": settings.instance_domain,
+            "title": settings.instance_title,
+            "version": MASTODON_VERSION,
+            "source_url": "https://github.com/myna-social/myna",
+            "description": settings.instance_description,
+            "usage": {"users": {"active_month": 0}},
+            "thumbnail": {"url": f"{base}/static/header.png"},
+            "icon": [],
+            "languages": ["zh", "en"],
+            "configuration": configuration,
+            "registrations": {
+                "enabled": settings.registrations_open,
+                "approval_required": False,
+                "message": None,
+                "url": None,
+            },
+            "api_versions": {"mastodon": MASTODON_API_VERSION},
+            "contact": {"email": settings.contact_email, "account": None},
+            "rules": [],
+        }
+    )
 
 
 @router.get("/api/v1/preferences", summary="Your posting and reading defaults")
-async def preferences(request: Request, caller: Caller = Depends(scope("read:accounts"))) -> Response:
+async def preferences(
+    request: Request, caller: Caller = Depends(scope("read:accounts"))
+) -> Response:
     account = account_of(caller)
-    return json_response({
-        "posting:default:visibility": visibility_to_wire(account.default_visibility),
-        "posting:default:sensitive": False,
-        "posting:default:language": account.default_language or None,
-        "reading:expand:media": "default",
-        "reading:expand:spoilers": False,
-    })
+    return json_response(
+        {
+            "posting:default:visibility": visibility_to_wire(account.default_visibility),
+            "posting:default:sensitive": False,
+            "posting:default:language": account.default_language or None,
+            "reading:expand:media": "default",
+            "reading:expand:spoilers": False,
+        }
+    )
 
 
 @router.get("/api/v1/custom_emojis", summary="Custom emojis (none yet)")
@@ -120,12 +136,17 @@ async def custom_emojis() -> Response:
 
 
 def _marker(marker: Any) -> dict[str, Any]:
-    return {"last_read_id": str(marker.last_read_id), "version": marker.version,
-            "updated_at": iso(marker.updated_at)}
+    return {
+        "last_read_id": str(marker.last_read_id),
+        "version": marker.version,
+        "updated_at": iso(marker.updated_at),
+    }
 
 
 @router.get("/api/v1/markers", summary="Where you stopped reading home and notifications")
-async def get_markers(request: Request, caller: Caller = Depends(scope("read:statuses"))) -> Response:
+async def get_markers(
+    request: Request, caller: Caller = Depends(scope("read:statuses"))
+) -> Response:
     params = await Params.read(request)
     wanted = [t for t in params.strings("timeline") if t in TIMELINES] or list(TIMELINES)
     markers = await container(request).marker_reads.get(account_of(caller).id, wanted)
@@ -133,7 +154,9 @@ async def get_markers(request: Request, caller: Caller = Depends(scope("read:sta
 
 
 @router.post("/api/v1/markers", summary="Save reading positions")
-async def save_markers(request: Request, caller: Caller = Depends(scope("write:statuses"))) -> Response:
+async def save_markers(
+    request: Request, caller: Caller = Depends(scope("write:statuses"))
+) -> Response:
     params = await Params.read(request)
     positions: dict[str, int] = {}
     for timeline in TIMELINES:
@@ -148,7 +171,9 @@ async def save_markers(request: Request, caller: Caller = Depends(scope("write:s
             raise ValidationFailed(f"Validation failed: {timeline}[last_read_id] must be an id")
         positions[timeline] = value
     if not positions:
-        raise ValidationFailed("Validation failed: give home[last_read_id] or notifications[last_read_id]")
+        raise ValidationFailed(
+            "Validation failed: give home[last_read_id] or notifications[last_read_id]"
+        )
     markers = await container(request).marker_actions.do_save(account_of(caller).id, positions)
     return json_response({m.timeline: _marker(m) for m in markers})
 
@@ -157,26 +182,31 @@ async def save_markers(request: Request, caller: Caller = Depends(scope("write:s
 async def create_app(request: Request) -> Response:
     params = await Params.read(request)
     scopes_list = params.strings("scopes")
-    scopes = " ".join(scopes_list) if len(scopes_list) > 1 else params.text("scopes", max_length=2000)
+    scopes = (
+        " ".join(scopes_list) if len(scopes_list) > 1 else params.text("scopes", max_length=2000)
+    )
     new = await container(request).app_actions.do_create_app(
         name=params.required_text("client_name", max_length=1000),
-        redirect_uris=" ".join(params.strings("redirect_uris")) or (params.text("redirect_uris", max_length=20_000) or ""),
+        redirect_uris=" ".join(params.strings("redirect_uris"))
+        or (params.text("redirect_uris", max_length=20_000) or ""),
         scopes=scopes,
         website=params.text("website", max_length=5000),
     )
     app = new.app
-    return json_response({
-        "id": str(app.id),
-        "name": app.name,
-        "website": app.website,
-        "scopes": app.scopes.split(),
-        "redirect_uri": app.redirect_uris.replace("\n", " "),
-        "redirect_uris": app.redirect_uris.split("\n"),
-        "client_id": app.client_id,
-        "client_secret": new.client_secret,
-        "client_secret_expires_at": 0,
-        "vapid_key": "",
-    })
+    return json_response(
+        {
+            "id": str(app.id),
+            "name": app.name,
+            "website": app.website,
+            "scopes": app.scopes.split(),
+            "redirect_uri": app.redirect_uris.replace("\n", " "),
+            "redirect_uris": app.redirect_uris.split("\n"),
+            "client_id": app.client_id,
+            "client_secret": new.client_secret,
+            "client_secret_expires_at": 0,
+            "vapid_key": "",
+        }
+    )
 
 
 @router.get("/api/v1/apps/verify_credentials", summary="The app behind the token")
@@ -184,13 +214,14 @@ async def verify_app(request: Request) -> Response:
     caller = await optional_caller(request)
     if caller is None:
         raise Unauthorized("The access token is invalid")
-    return json_response({
-        "id": str(caller.app.id),
-        "name": caller.app.name,
-        "website": caller.app.website,
-        "scopes": caller.app.scopes.split(),
-        "redirect_uri": caller.app.redirect_uris.replace("\n", " "),
-        "redirect_uris": caller.app.redirect_uris.split("\n"),
-        "vapid_key": "",
-    })
-
+    return json_response(
+        {
+            "id": str(caller.app.id),
+            "name": caller.app.name,
+            "website": caller.app.website,
+            "scopes": caller.app.scopes.split(),
+            "redirect_uri": caller.app.redirect_uris.replace("\n", " "),
+            "redirect_uris": caller.app.redirect_uris.split("\n"),
+            "vapid_key": "",
+        }
+    )

@@ -28,47 +28,62 @@ def _render(request: Request, page: NotificationPage) -> list[dict[str, Any]]:
     out = []
     for n in page.notifications:
         status = statuses.get(n.status_id) if n.status_id is not None else None
-        out.append({
-            "id": str(n.id),
-            "type": n.type,
-            "created_at": iso(n.created_at),
-            "group_key": f"ungrouped-{n.id}",
-            "account": render_account(page.accounts[n.from_account_id], base),
-            "status": r.one(page.statuses, status) if status is not None else None,
-        })
+        out.append(
+            {
+                "id": str(n.id),
+                "type": n.type,
+                "created_at": iso(n.created_at),
+                "group_key": f"ungrouped-{n.id}",
+                "account": render_account(page.accounts[n.from_account_id], base),
+                "status": r.one(page.statuses, status) if status is not None else None,
+            }
+        )
     return out
 
 
 @router.get("", summary="Your notifications; filter with types[] / exclude_types[]")
-async def list_notifications(request: Request, caller: Caller = Depends(scope("read:notifications"))) -> Response:
+async def list_notifications(
+    request: Request, caller: Caller = Depends(scope("read:notifications"))
+) -> Response:
     params = await Params.read(request)
     asked = params.strings("types")
     types = notification_types(asked)
     if asked and not types:  # only types this server never produces
         return json_response([])
     page = await container(request).notification_reads.page(
-        account_of(caller).id, page_from(params, maximum=80),
+        account_of(caller).id,
+        page_from(params, maximum=80),
         types=types or None,
         exclude_types=notification_types(params.strings("exclude_types")) or None,
         account_id=params.id("account_id"),
     )
-    return json_response(_render(request, page), headers=link_header(request, [n.id for n in page.notifications]))
+    return json_response(
+        _render(request, page), headers=link_header(request, [n.id for n in page.notifications])
+    )
 
 
-@router.get("/unread_count", summary="How many notifications arrived after the notifications marker")
-async def unread_count(request: Request, caller: Caller = Depends(scope("read:notifications"))) -> Response:
+@router.get(
+    "/unread_count", summary="How many notifications arrived after the notifications marker"
+)
+async def unread_count(
+    request: Request, caller: Caller = Depends(scope("read:notifications"))
+) -> Response:
     count = await container(request).notification_reads.unread_count(account_of(caller).id)
     return json_response({"count": count})
 
 
 @router.post("/clear", summary="Dismiss all notifications")
-async def clear(request: Request, caller: Caller = Depends(scope("write:notifications"))) -> Response:
+async def clear(
+    request: Request, caller: Caller = Depends(scope("write:notifications"))
+) -> Response:
     await container(request).notification_actions.do_clear(account_of(caller).id)
     return json_response({})
 
 
 @router.post("/dismiss", summary="Dismiss one notification (the older form, id in the body)")
-async def dismiss_legacy(request: Request, caller: Caller = Depends(scope("write:notifications"))) -> Response:
+async def dismiss_legacy(
+    request: Request, caller: Caller = Depends(scope("write:notifications"))
+) -> Response:
     params = await Params.read(request)
     notification_id = params.id("id")
     if notification_id is None:
@@ -81,7 +96,9 @@ async def dismiss_legacy(request: Request, caller: Caller = Depends(scope("write
 async def get_notification(
     request: Request, notification_id: str, caller: Caller = Depends(scope("read:notifications"))
 ) -> Response:
-    page = await container(request).notification_reads.one(account_of(caller).id, path_id(notification_id))
+    page = await container(request).notification_reads.one(
+        account_of(caller).id, path_id(notification_id)
+    )
     rendered = _render(request, page)
     if not rendered:
         raise NotFound()
@@ -92,5 +109,7 @@ async def get_notification(
 async def dismiss(
     request: Request, notification_id: str, caller: Caller = Depends(scope("write:notifications"))
 ) -> Response:
-    await container(request).notification_actions.do_dismiss(account_of(caller).id, path_id(notification_id))
+    await container(request).notification_actions.do_dismiss(
+        account_of(caller).id, path_id(notification_id)
+    )
     return json_response({})

@@ -36,7 +36,9 @@ def render_one(request: Request, bundle: StatusBundle) -> Response:
 
 
 @router.post("", summary="Post a status, a reply (in_reply_to_id) or a quote (quoted_status_id)")
-async def post_status(request: Request, caller: Caller = Depends(scope("write:statuses"))) -> Response:
+async def post_status(
+    request: Request, caller: Caller = Depends(scope("write:statuses"))
+) -> Response:
     c = container(request)
     params = await Params.read(request)
     if params.strings("media_ids"):
@@ -58,7 +60,9 @@ async def post_status(request: Request, caller: Caller = Depends(scope("write:st
 
 
 @router.get("", summary="Several statuses by id[]")
-async def get_statuses(request: Request, caller: Caller | None = Depends(read_scope("read:statuses"))) -> Response:
+async def get_statuses(
+    request: Request, caller: Caller | None = Depends(read_scope("read:statuses"))
+) -> Response:
     params = await Params.read(request)
     ids = params.ids("id")[:40]
     bundle = await container(request).status_reads.many(viewer_id(caller), ids)
@@ -74,7 +78,9 @@ async def get_status(
 
 
 @router.delete("/{status_id}", summary="Delete your status; answers with its source text")
-async def delete_status(request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))) -> Response:
+async def delete_status(
+    request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))
+) -> Response:
     c = container(request)
     me = account_of(caller).id
     status = await c.status_actions.do_delete(me, path_id(status_id))
@@ -88,20 +94,28 @@ async def context(
 ) -> Response:
     ctx = await container(request).status_reads.context(viewer_id(caller), path_id(status_id))
     r = renderer(request)
-    return json_response({"ancestors": r.many(ctx.ancestors), "descendants": r.many(ctx.descendants)})
+    return json_response(
+        {"ancestors": r.many(ctx.ancestors), "descendants": r.many(ctx.descendants)}
+    )
 
 
 @router.post("/{status_id}/reblog", summary="Repost")
-async def reblog(request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))) -> Response:
+async def reblog(
+    request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))
+) -> Response:
     c = container(request)
     params = await Params.read(request)
     me = account_of(caller).id
-    status = await c.status_actions.do_reblog(me, path_id(status_id), visibility_from_wire(params.text("visibility")))
+    status = await c.status_actions.do_reblog(
+        me, path_id(status_id), visibility_from_wire(params.text("visibility"))
+    )
     return render_one(request, await c.status_reads.bundle(me, [status]))
 
 
 @router.post("/{status_id}/unreblog", summary="Undo a repost")
-async def unreblog(request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))) -> Response:
+async def unreblog(
+    request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))
+) -> Response:
     c = container(request)
     me = account_of(caller).id
     status = await c.status_actions.do_unreblog(me, path_id(status_id))
@@ -109,7 +123,9 @@ async def unreblog(request: Request, status_id: str, caller: Caller = Depends(sc
 
 
 @router.post("/{status_id}/favourite", summary="Like")
-async def favourite(request: Request, status_id: str, caller: Caller = Depends(scope("write:favourites"))) -> Response:
+async def favourite(
+    request: Request, status_id: str, caller: Caller = Depends(scope("write:favourites"))
+) -> Response:
     c = container(request)
     me = account_of(caller).id
     status = await c.status_actions.do_favourite(me, path_id(status_id))
@@ -136,7 +152,8 @@ async def reblogged_by(
     )
     base = base_url(request)
     return json_response(
-        [render_account(a, base) for a in listing.accounts], headers=link_header(request, listing.cursor_ids)
+        [render_account(a, base) for a in listing.accounts],
+        headers=link_header(request, listing.cursor_ids),
     )
 
 
@@ -150,5 +167,6 @@ async def favourited_by(
     )
     base = base_url(request)
     return json_response(
-        [render_account(a, base) for a in listing.accounts], headers=link_header(request, listing.cursor_ids)
+        [render_account(a, base) for a in listing.accounts],
+        headers=link_header(request, listing.cursor_ids),
     )

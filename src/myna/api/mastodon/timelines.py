@@ -21,7 +21,9 @@ async def home(request: Request, caller: Caller = Depends(scope("read:statuses")
 
 
 @router.get("/public", summary="Public statuses (local=true: this server's; all are local)")
-async def public(request: Request, caller: Caller | None = Depends(read_scope("read:statuses"))) -> Response:
+async def public(
+    request: Request, caller: Caller | None = Depends(read_scope("read:statuses"))
+) -> Response:
     params = await Params.read(request)
     page = page_from(params)
     reads = container(request).status_reads

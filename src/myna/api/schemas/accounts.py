@@ -9,8 +9,9 @@ from myna.models import Account
 from myna.store.relations import Relations
 
 
-def render_account(account: Account, base_url: str, *, source: bool = False,
-                   follow_requests_count: int = 0) -> dict[str, Any]:
+def render_account(
+    account: Account, base_url: str, *, source: bool = False, follow_requests_count: int = 0
+) -> dict[str, Any]:
     avatar = f"{base_url}/static/avatar.png"
     header = f"{base_url}/static/header.png"
     out: dict[str, Any] = {
@@ -34,7 +35,9 @@ def render_account(account: Account, base_url: str, *, source: bool = False,
         "followers_count": account.followers_count,
         "following_count": account.following_count,
         "statuses_count": account.statuses_count,
-        "last_status_at": account.last_status_at.date().isoformat() if account.last_status_at else None,
+        "last_status_at": account.last_status_at.date().isoformat()
+        if account.last_status_at
+        else None,
         "hide_collections": False,
         "noindex": not account.discoverable,
         "emojis": [],

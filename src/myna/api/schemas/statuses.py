@@ -28,12 +28,18 @@ class StatusRenderer:
             original = bundle.related.get(status.reblog_of_id)
             reblog = self.one(bundle, original, depth=depth) if original is not None else None
         mentions = [
-            {"id": str(a.id), "username": a.username, "acct": a.username, "url": f"{base}/@{a.username}"}
+            {
+                "id": str(a.id),
+                "username": a.username,
+                "acct": a.username,
+                "url": f"{base}/@{a.username}",
+            }
             for a in (bundle.accounts.get(i) for i in bundle.mentions.get(status.id, []))
             if a is not None
         ]
         tags = [
-            {"name": tag.name, "url": f"{base}/tags/{quote(tag.name, safe='')}"} for tag in bundle.tags.get(status.id, [])
+            {"name": tag.name, "url": f"{base}/tags/{quote(tag.name, safe='')}"}
+            for tag in bundle.tags.get(status.id, [])
         ]
         app = bundle.apps.get(status.app_id) if status.app_id is not None else None
         return {
@@ -81,7 +87,9 @@ class StatusRenderer:
             return {"state": "accepted", "quoted_status_id": str(status.quote_of_id)}
         quoted = bundle.related.get(status.quote_of_id)
         if quoted is None:
-            state = "deleted" if status.quote_of_id not in bundle.existing_quotes else "unauthorized"
+            state = (
+                "deleted" if status.quote_of_id not in bundle.existing_quotes else "unauthorized"
+            )
             return {"state": state, "quoted_status": None}
         return {"state": "accepted", "quoted_status": self.one(bundle, quoted, depth=depth + 1)}
 
