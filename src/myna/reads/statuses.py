@@ -60,17 +60,17 @@ class StatusReads:
             status = await access_status(session, viewer_id, status_id)
             visible = rules.timeline_filter(viewer_id)
             ancestors: list[Status] = []
-            parent_id = status.in_reply_to_id
             seen = {status.id}
-            while parent_id is not None and parent_id not in seen and len(ancestors) < THREAD_LIMIT:
-                seen.add(parent_id)
-                parent = await store.get_visible(
-                    session, parent_id, rules.visible_filter(viewer_id)
+            if status.in_reply_to_id is not None:
+                chain = await store.ancestor_chain(
+                    session, status.in_reply_to_id, rules.visible_filter(viewer_id), THREAD_LIMIT
                 )
-                if parent is None:
-                    break
-                ancestors.append(parent)
-                parent_id = parent.in_reply_to_id
+                # Walk up until the chain breaks at a status the viewer may not see.
+                parent = chain.get(status.in_reply_to_id)
+                while parent is not None and parent.id not in seen:
+                    seen.add(parent.id)
+                    ancestors.append(parent)
+                    parent = chain.get(parent.in_reply_to_id) if parent.in_reply_to_id else None
             ancestors.reverse()
             descendants: list[Status] = []
             frontier = [status.id]

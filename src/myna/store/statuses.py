@@ -3,9 +3,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, true
+from sqlalchemy import ColumnElement, delete, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from myna.lib.paging import Page
 from myna.models import Favourite, IdempotencyKey, Mention, Status, StatusTag, Tag
@@ -231,6 +231,26 @@ async def rebloggers_page(
     )
     rows = [(row[0], row[1]) for row in await session.execute(stmt)]
     return newest_first(rows, page_)
+
+
+async def ancestor_chain(
+    session: AsyncSession, parent_id: int, visible: ColumnElement[bool], limit: int
+) -> dict[int, Status]:
+    """Every status up the reply chain from `parent_id` that passes `visible`, in one query
+    (a recursive CTE: replies always have larger ids than their parents, so it ends)."""
+    chain = (
+        select(Status.id, Status.in_reply_to_id, literal(1).label("depth"))
+        .where(Status.id == parent_id)
+        .cte("chain", recursive=True)
+    )
+    parent = aliased(Status)
+    chain = chain.union_all(
+        select(parent.id, parent.in_reply_to_id, chain.c.depth + 1)
+        .join(chain, parent.id == chain.c.in_reply_to_id)
+        .where(chain.c.depth < limit)
+    )
+    stmt = select(Status).where(Status.id.in_(select(chain.c.id)), visible)
+    return {status.id: status for status in await session.scalars(stmt)}
 
 
 async def replies_to(
