@@ -14,7 +14,9 @@ from tests.conftest import MakeUser
 def settings(database_url: str) -> Settings:
     # Everyone with more than one follower is "huge": their posts are pulled at read time.
     return Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=database_url, base_url="http://testserver",
+        _env_file=None,
+        database_url=database_url,
+        base_url="http://testserver",
         fanout_pull_threshold=1,
     )
 
@@ -35,7 +37,9 @@ async def test_accounts_above_the_pull_threshold_are_merged_at_read_time(
     async with container.db.session() as session:
         holders = set(
             await session.scalars(
-                select(HomeTimelineEntry.account_id).where(HomeTimelineEntry.status_id == a["id"])
+                select(HomeTimelineEntry.account_id).where(
+                    HomeTimelineEntry.status_id == int(a["id"])
+                )
             )
         )
     assert holders == {star.id}
@@ -49,5 +53,3 @@ async def test_accounts_above_the_pull_threshold_are_merged_at_read_time(
     # A non-follower gets none of it.
     r = await client.get("/api/v1/timelines/home", headers=friend.headers)
     assert [s["id"] for s in r.json()] == [b["id"]]
-
-

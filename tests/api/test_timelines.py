@@ -51,7 +51,9 @@ async def test_home_has_own_posts_and_followed_reposts_but_not_strangers(
     await client.post(f"/api/v1/accounts/{alice.id}/follow", headers=bob.headers)
     mine = await post(client, bob, "my own")
     stranger = await post(client, carol, "carol talks")
-    repost = (await client.post(f"/api/v1/statuses/{stranger['id']}/reblog", headers=alice.headers)).json()
+    repost = (
+        await client.post(f"/api/v1/statuses/{stranger['id']}/reblog", headers=alice.headers)
+    ).json()
     r = await client.get("/api/v1/timelines/home", headers=bob.headers)
     body = r.json()
     assert [s["id"] for s in body] == [repost["id"], mine["id"]]
@@ -127,12 +129,37 @@ async def test_account_statuses_filters(client, make_user: MakeUser) -> None:
     original = await post(client, bob, "bob's")
     first = await post(client, alice, "first #cats")
     reply = await post(client, alice, "reply", in_reply_to_id=original["id"])
-    repost = (await client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=alice.headers)).json()
+    repost = (
+        await client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=alice.headers)
+    ).json()
     url = f"/api/v1/accounts/{alice.id}/statuses"
-    assert [s["id"] for s in (await client.get(url)).json()] == [repost["id"], reply["id"], first["id"]]
+    assert [s["id"] for s in (await client.get(url)).json()] == [
+        repost["id"],
+        reply["id"],
+        first["id"],
+    ]
     r = await client.get(url + "?exclude_replies=true&exclude_reblogs=true")
     assert [s["id"] for s in r.json()] == [first["id"]]
     r = await client.get(url + "?tagged=CATS")
     assert [s["id"] for s in r.json()] == [first["id"]]
     r = await client.get(url + "?pinned=true")
     assert r.json() == []
+
+
+async def test_a_post_shows_once_however_many_friends_repost_it(
+    client, make_user: MakeUser
+) -> None:
+    alice, bob, carol, reader = [await make_user(n) for n in ("alice", "bob", "carol", "reader")]
+    for friend in (bob, carol):
+        await client.post(f"/api/v1/accounts/{friend.id}/follow", headers=reader.headers)
+    original = await post(client, alice, "worth sharing")
+    first = (
+        await client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=bob.headers)
+    ).json()
+    await client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=carol.headers)
+    home = (await client.get("/api/v1/timelines/home", headers=reader.headers)).json()
+    assert [s["id"] for s in home] == [first["id"]]
+    # Following the author too: her post is there, and later reposts of it are not added.
+    await client.post(f"/api/v1/accounts/{alice.id}/follow", headers=reader.headers)
+    home = (await client.get("/api/v1/timelines/home", headers=reader.headers)).json()
+    assert [s["id"] for s in home] == [first["id"], original["id"]]

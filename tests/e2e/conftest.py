@@ -82,10 +82,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         PYTHONUNBUFFERED="1",
     )
     log = workdir / "server.log"
-    command = [sys.executable, "-m", "myna.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "myna.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     with log.open("wb") as out:
         # The working directory is the scratch directory, so no stray .env is read.
-        process = subprocess.Popen(command, env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         _wait_until_up(base, process, log)
         yield base

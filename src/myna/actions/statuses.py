@@ -237,6 +237,7 @@ class StatusActions:
                 session,
                 reblog.id,
                 home_recipients(reblog, reposter.followers_count, self.pull_threshold),
+                reblog_of_id=original.id,
             )
             await notify(
                 session,

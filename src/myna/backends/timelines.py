@@ -20,8 +20,14 @@ BACKFILL_ON_FOLLOW = 40
 
 class TimelineBackend(Protocol):
     async def fan_out(
-        self, session: AsyncSession, status_id: int, recipients: Select[int]
-    ) -> None: ...
+        self,
+        session: AsyncSession,
+        status_id: int,
+        recipients: Select[int],
+        reblog_of_id: int | None = None,
+    ) -> None:
+        """Add `status_id` to the recipients' feeds. A repost skips feeds that already show
+        the reposted status or another repost of it: one post, seen once."""
 
     async def home_page(
         self,
@@ -42,9 +48,25 @@ class TimelineBackend(Protocol):
 class SqlTimelines:
     """Embedded backend: the `home_timeline` table."""
 
-    async def fan_out(self, session: AsyncSession, status_id: int, recipients: Select[int]) -> None:
+    async def fan_out(
+        self,
+        session: AsyncSession,
+        status_id: int,
+        recipients: Select[int],
+        reblog_of_id: int | None = None,
+    ) -> None:
         sub = recipients.subquery()
         rows = select(sub.c[0], literal(status_id))
+        if reblog_of_id is not None:
+            shown = (
+                select(HomeTimelineEntry.status_id)
+                .join(Status, Status.id == HomeTimelineEntry.status_id)
+                .where(
+                    HomeTimelineEntry.account_id == sub.c[0],
+                    (Status.id == reblog_of_id) | (Status.reblog_of_id == reblog_of_id),
+                )
+            )
+            rows = rows.where(~shown.exists())
         await session.execute(
             insert(HomeTimelineEntry).from_select(["account_id", "status_id"], rows)
         )
