@@ -96,13 +96,20 @@ def make_user(container: Container) -> MakeUser:
     """`await make_user("alice", locked=True, scopes="read")`: a real account and token."""
     state: dict[str, int] = {}
 
-    async def make(username: str, *, locked: bool = False, scopes: str = "read write follow push",
-                   password: str = "correct horse battery") -> User:
+    async def make(
+        username: str,
+        *,
+        locked: bool = False,
+        scopes: str = "read write follow push",
+        password: str = "correct horse battery",
+    ) -> User:
         from myna.actions.accounts import Registration
 
         if "app" not in state:
             new = await container.app_actions.do_create_app(
-                name="tests", redirect_uris="urn:ietf:wg:oauth:2.0:oob", scopes="read write follow push",
+                name="tests",
+                redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+                scopes="read write follow push",
                 website=None,
             )
             state["app"] = new.app.id

@@ -15,7 +15,11 @@ from tests.conftest import POSTGRES_URL
 def myna(*args: str, url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MYNA_DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "myna.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "myna.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -24,12 +28,29 @@ async def test_migrate_create_user_and_verify(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'sub' / 'myna.db'}"
     assert myna("migrate", url=url).returncode == 0
     assert (tmp_path / "sub" / "myna.db").exists()
-    done = myna("admin", "create-user", "boss", "--email", "boss@example.test", "--password",
-                "long enough", "--admin", url=url)
+    done = myna(
+        "admin",
+        "create-user",
+        "boss",
+        "--email",
+        "boss@example.test",
+        "--password",
+        "long enough",
+        "--admin",
+        url=url,
+    )
     assert done.returncode == 0, done.stderr
     assert "created @boss" in done.stdout
-    again = myna("admin", "create-user", "BOSS", "--email", "x@example.test", "--password",
-                 "long enough", url=url)
+    again = myna(
+        "admin",
+        "create-user",
+        "BOSS",
+        "--email",
+        "x@example.test",
+        "--password",
+        "long enough",
+        url=url,
+    )
     assert again.returncode == 1 and "ERR_TAKEN" in again.stderr
     done = myna("admin", "verify", "boss", url=url)
     assert done.returncode == 0 and "now verified" in done.stdout

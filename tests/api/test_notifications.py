@@ -24,15 +24,22 @@ async def test_each_kind_reaches_exactly_its_recipient(client, make_user: MakeUs
     await client.post(f"/api/v1/statuses/{hers['id']}/favourite", headers=alice.headers)
 
     assert await kinds(client, alice) == [
-        ("quote", "bob"), ("reblog", "bob"), ("favourite", "bob"), ("mention", "bob"), ("follow", "bob"),
+        ("quote", "bob"),
+        ("reblog", "bob"),
+        ("favourite", "bob"),
+        ("mention", "bob"),
+        ("follow", "bob"),
     ]
     assert await kinds(client, carol) == [("mention", "bob")]
     assert await kinds(client, bob) == []
     assert await kinds(client, alice, "?types[]=mention&types[]=follow") == [
-        ("mention", "bob"), ("follow", "bob"),
+        ("mention", "bob"),
+        ("follow", "bob"),
     ]
     assert await kinds(client, alice, "?exclude_types[]=mention&exclude_types[]=follow") == [
-        ("quote", "bob"), ("reblog", "bob"), ("favourite", "bob"),
+        ("quote", "bob"),
+        ("reblog", "bob"),
+        ("favourite", "bob"),
     ]
     assert await kinds(client, alice, "?types[]=admin.sign_up") == []
     assert await kinds(client, alice, f"?account_id={carol.id}") == []
@@ -54,7 +61,9 @@ async def test_get_dismiss_clear(client, make_user: MakeUser) -> None:
     first = listed[0]["id"]
     one = (await client.get(f"/api/v1/notifications/{first}", headers=alice.headers)).json()
     assert one["id"] == first and one["type"] == "follow"
-    assert (await client.get(f"/api/v1/notifications/{first}", headers=bob.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/notifications/{first}", headers=bob.headers)
+    ).status_code == 404
     r = await client.post(f"/api/v1/notifications/{first}/dismiss", headers=alice.headers)
     assert r.status_code == 200
     assert len(await kinds(client, alice)) == 1
@@ -71,16 +80,22 @@ async def test_unread_count_follows_the_marker(client, make_user: MakeUser) -> N
     assert r.json() == {"count": 3}
     listed = (await client.get("/api/v1/notifications", headers=alice.headers)).json()
     r = await client.post(
-        "/api/v1/markers", json={"notifications": {"last_read_id": listed[1]["id"]}}, headers=alice.headers
+        "/api/v1/markers",
+        json={"notifications": {"last_read_id": listed[1]["id"]}},
+        headers=alice.headers,
     )
     assert r.status_code == 200 and r.json()["notifications"]["version"] == 1
     r = await client.get("/api/v1/notifications/unread_count", headers=alice.headers)
     assert r.json() == {"count": 1}
     r = await client.post(
-        "/api/v1/markers", data={"notifications[last_read_id]": listed[0]["id"]}, headers=alice.headers
+        "/api/v1/markers",
+        data={"notifications[last_read_id]": listed[0]["id"]},
+        headers=alice.headers,
     )
     assert r.json()["notifications"]["version"] == 2
-    markers = (await client.get("/api/v1/markers?timeline[]=notifications", headers=alice.headers)).json()
+    markers = (
+        await client.get("/api/v1/markers?timeline[]=notifications", headers=alice.headers)
+    ).json()
     assert markers["notifications"]["last_read_id"] == listed[0]["id"]
     r = await client.get("/api/v1/notifications/unread_count", headers=alice.headers)
     assert r.json() == {"count": 0}

@@ -44,7 +44,9 @@ async def test_locked_account_gets_requests(client, make_user: MakeUser) -> None
     assert r.json()["following"] is False and r.json()["requested"] is True
     await client.post(f"/api/v1/accounts/{alice.id}/follow", headers=carol.headers)
     # A request grants nothing yet.
-    assert (await client.get(f"/api/v1/statuses/{secret['id']}", headers=bob.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/statuses/{secret['id']}", headers=bob.headers)
+    ).status_code == 404
     requests = (await client.get("/api/v1/follow_requests", headers=alice.headers)).json()
     assert {a["username"] for a in requests} == {"bob", "carol"}
     notes = (await client.get("/api/v1/notifications", headers=alice.headers)).json()
@@ -57,8 +59,12 @@ async def test_locked_account_gets_requests(client, make_user: MakeUser) -> None
     r = await client.post(f"/api/v1/follow_requests/{carol.id}/reject", headers=alice.headers)
     assert r.status_code == 200 and r.json()["requested_by"] is False
     assert (await client.get("/api/v1/follow_requests", headers=alice.headers)).json() == []
-    assert (await client.get(f"/api/v1/statuses/{secret['id']}", headers=bob.headers)).status_code == 200
-    assert (await client.get(f"/api/v1/statuses/{secret['id']}", headers=carol.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/statuses/{secret['id']}", headers=bob.headers)
+    ).status_code == 200
+    assert (
+        await client.get(f"/api/v1/statuses/{secret['id']}", headers=carol.headers)
+    ).status_code == 404
     # Accepting brought alice's recent posts into bob's home.
     home = (await client.get("/api/v1/timelines/home", headers=bob.headers)).json()
     assert [s["id"] for s in home] == [secret["id"]]
@@ -88,20 +94,28 @@ async def test_block_ends_follows_both_ways_and_hides_everything(
     assert (await account(client, alice))["following_count"] == 0
     assert (await rel(client, bob, alice))["blocked_by"] is True
     # Bob sees none of alice's posts, nor the notifications between them.
-    assert (await client.get(f"/api/v1/statuses/{hello['id']}", headers=bob.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/statuses/{hello['id']}", headers=bob.headers)
+    ).status_code == 404
     assert (await client.get("/api/v1/timelines/home", headers=bob.headers)).json() == []
     assert (await client.get("/api/v1/notifications", headers=bob.headers)).json() == []
     assert (await client.get("/api/v1/notifications", headers=alice.headers)).json() == []
     # He cannot follow her again, nor interact.
-    assert (await client.post(f"/api/v1/accounts/{alice.id}/follow", headers=bob.headers)).status_code == 404
+    assert (
+        await client.post(f"/api/v1/accounts/{alice.id}/follow", headers=bob.headers)
+    ).status_code == 404
     r = await client.post(f"/api/v1/statuses/{hello['id']}/favourite", headers=bob.headers)
     assert r.status_code == 404
     # She cannot follow someone she blocks.
-    assert (await client.post(f"/api/v1/accounts/{bob.id}/follow", headers=alice.headers)).status_code == 403
+    assert (
+        await client.post(f"/api/v1/accounts/{bob.id}/follow", headers=alice.headers)
+    ).status_code == 403
     blocks = (await client.get("/api/v1/blocks", headers=alice.headers)).json()
     assert [a["username"] for a in blocks] == ["bob"]
     await client.post(f"/api/v1/accounts/{bob.id}/unblock", headers=alice.headers)
-    assert (await client.get(f"/api/v1/statuses/{hello['id']}", headers=bob.headers)).status_code == 200
+    assert (
+        await client.get(f"/api/v1/statuses/{hello['id']}", headers=bob.headers)
+    ).status_code == 200
 
 
 async def test_mute_hides_from_timelines_and_notifications_not_from_lookups(
@@ -115,7 +129,9 @@ async def test_mute_hides_from_timelines_and_notifications_not_from_lookups(
     assert (await client.get("/api/v1/timelines/home", headers=bob.headers)).json() == []
     assert (await client.get("/api/v1/timelines/public", headers=bob.headers)).json() == []
     assert (await client.get("/api/v1/notifications", headers=bob.headers)).json() == []
-    assert (await client.get(f"/api/v1/statuses/{loud['id']}", headers=bob.headers)).status_code == 200
+    assert (
+        await client.get(f"/api/v1/statuses/{loud['id']}", headers=bob.headers)
+    ).status_code == 200
     mutes = (await client.get("/api/v1/mutes", headers=bob.headers)).json()
     assert [a["username"] for a in mutes] == ["alice"]
     # Muting without notifications keeps the mention notification visible.
@@ -145,7 +161,9 @@ async def test_lookup_and_verified_badge(client, make_user: MakeUser, container)
     await container.account_actions.do_set_verified("alice_1")
     r = await client.get("/api/v1/accounts/lookup?acct=@Alice_1@testserver")
     assert r.json()["verified"] is True
-    assert (await client.get("/api/v1/accounts/lookup?acct=alice_1@elsewhere.example")).status_code == 404
+    assert (
+        await client.get("/api/v1/accounts/lookup?acct=alice_1@elsewhere.example")
+    ).status_code == 404
     assert (await client.get("/api/v1/accounts/lookup?acct=nobody")).status_code == 404
 
 
@@ -163,6 +181,8 @@ async def test_update_credentials_in_any_script(client, make_user: MakeUser) -> 
     assert body["source"]["note"] == "写代码 & <b>bold</b>"
     assert body["locked"] is True
     r = await client.patch(
-        "/api/v1/accounts/update_credentials", data={"display_name": "x" * 31}, headers=alice.headers
+        "/api/v1/accounts/update_credentials",
+        data={"display_name": "x" * 31},
+        headers=alice.headers,
     )
     assert r.status_code == 422

@@ -14,9 +14,11 @@ async def test_post_parses_entities_once(client, make_user: MakeUser) -> None:
     alice = await make_user("alice")
     await make_user("bob")
     body = await post(
-        client, alice,
+        client,
+        alice,
         "你好 @bob 和 @nobody，看 https://example.com/a?b=1 #话题# #Tag",
-        spoiler_text="剧透", language="zh",
+        spoiler_text="剧透",
+        language="zh",
     )
     assert [m["username"] for m in body["mentions"]] == ["bob"]
     assert sorted(t["name"] for t in body["tags"]) == ["Tag", "话题"]
@@ -62,8 +64,12 @@ async def test_thread_context_and_exact_counts(client, make_user: MakeUser) -> N
 async def test_reblog_is_idempotent_and_acts_on_the_original(client, make_user: MakeUser) -> None:
     alice, bob, carol = await make_user("alice"), await make_user("bob"), await make_user("carol")
     original = await post(client, alice, "转发我")
-    first = (await client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=bob.headers)).json()
-    again = (await client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=bob.headers)).json()
+    first = (
+        await client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=bob.headers)
+    ).json()
+    again = (
+        await client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=bob.headers)
+    ).json()
     assert first["id"] == again["id"] and first["reblog"]["id"] == original["id"]
     # Liking or reposting the repost acts on the original.
     await client.post(f"/api/v1/statuses/{first['id']}/favourite", headers=carol.headers)
@@ -72,7 +78,9 @@ async def test_reblog_is_idempotent_and_acts_on_the_original(client, make_user: 
     assert (seen["favourites_count"], seen["reblogs_count"]) == (1, 2)
     # Replies to a repost are refused; the original is the thing to reply to.
     r = await client.post(
-        "/api/v1/statuses", json={"status": "hi", "in_reply_to_id": first["id"]}, headers=carol.headers
+        "/api/v1/statuses",
+        json={"status": "hi", "in_reply_to_id": first["id"]},
+        headers=carol.headers,
     )
     assert r.status_code == 422
     # Deleting the original removes the reposts and their counts.
@@ -99,13 +107,20 @@ async def test_quote_is_a_repost_with_comment(client, make_user: MakeUser) -> No
     await client.post(f"/api/v1/accounts/{alice.id}/follow", headers=bob.headers)
     private = await post(client, alice, "私密", visibility="private")
     r = await client.post(
-        "/api/v1/statuses", json={"status": "q", "quoted_status_id": private["id"]}, headers=bob.headers
+        "/api/v1/statuses",
+        json={"status": "q", "quoted_status_id": private["id"]},
+        headers=bob.headers,
     )
     assert r.status_code == 422
-    assert (await client.post(f"/api/v1/statuses/{private['id']}/reblog", headers=bob.headers)).status_code == 422
+    assert (
+        await client.post(f"/api/v1/statuses/{private['id']}/reblog", headers=bob.headers)
+    ).status_code == 422
     # Deleting the quoted post leaves the quote with a "deleted" state.
     await client.delete(f"/api/v1/statuses/{original['id']}", headers=alice.headers)
-    assert (await get(client, bob, quote["id"]))["quote"] == {"state": "deleted", "quoted_status": None}
+    assert (await get(client, bob, quote["id"]))["quote"] == {
+        "state": "deleted",
+        "quoted_status": None,
+    }
 
 
 async def test_delete_returns_source_and_forbids_others(client, make_user: MakeUser) -> None:
@@ -133,7 +148,11 @@ async def test_many_statuses_by_id_skips_hidden(client, make_user: MakeUser) -> 
     alice, bob = await make_user("alice"), await make_user("bob")
     public = await post(client, alice, "open")
     private = await post(client, alice, "closed", visibility="private")
-    r = await client.get(f"/api/v1/statuses?id[]={private['id']}&id[]={public['id']}", headers=bob.headers)
+    r = await client.get(
+        f"/api/v1/statuses?id[]={private['id']}&id[]={public['id']}", headers=bob.headers
+    )
     assert [s["id"] for s in r.json()] == [public["id"]]
-    r = await client.get(f"/api/v1/statuses?id[]={private['id']}&id[]={public['id']}", headers=alice.headers)
+    r = await client.get(
+        f"/api/v1/statuses?id[]={private['id']}&id[]={public['id']}", headers=alice.headers
+    )
     assert [s["id"] for s in r.json()] == [private["id"], public["id"]]

@@ -3,6 +3,7 @@
 import re
 
 import httpx
+
 from tests.conftest import MakeUser
 
 
