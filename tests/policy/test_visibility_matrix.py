@@ -127,6 +127,7 @@ class World:
     target: dict[str, int] = field(default_factory=dict)  # the post under test, replies to parent
     followup: dict[str, int] = field(default_factory=dict)  # public reply to the target
     reposts: dict[str, int] = field(default_factory=dict)  # sharer's reposts of open targets
+    missing: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def headers(self, viewer: str) -> dict[str, str]:
         return {} if viewer == ANONYMOUS else self.users[viewer].headers
@@ -140,7 +141,9 @@ class World:
 
 async def _make_users(services: Container, names: list[str]) -> dict[str, User]:
     app = await services.app_actions.do_create_app(
-        name="matrix", redirect_uris="urn:ietf:wg:oauth:2.0:oob", scopes="read write follow push",
+        name="matrix",
+        redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+        scopes="read write follow push",
         website=None,
     )
     users = {}
@@ -184,9 +187,15 @@ async def _build_world(services: Container, client: httpx.AsyncClient) -> World:
         )
         followup = await statuses.do_post(
             author,
-            NewStatus(text=f"more on {vis}", visibility=Visibility.PUBLIC, in_reply_to_id=target.id),
+            NewStatus(
+                text=f"more on {vis}", visibility=Visibility.PUBLIC, in_reply_to_id=target.id
+            ),
         )
-        world.parent[vis], world.target[vis], world.followup[vis] = parent.id, target.id, followup.id
+        world.parent[vis], world.target[vis], world.followup[vis] = (
+            parent.id,
+            target.id,
+            followup.id,
+        )
         await statuses.do_favourite(uid["mentioned"], target.id)
         if vis in ("public", "unlisted"):
             repost = await statuses.do_reblog(uid["sharer"], target.id, None)
@@ -236,9 +245,12 @@ def _ids(items: list[dict[str, Any]]) -> set[str]:
 
 
 async def _missing_body(world: World, viewer: str, suffix: str = "") -> dict[str, Any]:
-    r = await world.get(viewer, f"/api/v1/statuses/{new_id()}{suffix}")
-    assert r.status_code == 404
-    return r.json()
+    """What a status id that never existed answers: a hidden one must answer the same."""
+    if (viewer, suffix) not in world.missing:
+        r = await world.get(viewer, f"/api/v1/statuses/{new_id()}{suffix}")
+        assert r.status_code == 404
+        world.missing[viewer, suffix] = r.json()
+    return world.missing[viewer, suffix]
 
 
 async def _lookup(world: World, viewer: str, vis: str, suffix: str = "") -> tuple[bool, list[str]]:
@@ -274,7 +286,9 @@ async def probe_batch(world: World, viewer: str, vis: str) -> tuple[bool, list[s
     return str(world.target[vis]) in _ids(r.json()), [r.text]
 
 
-async def _context(world: World, viewer: str, of: int, side: str, vis: str) -> tuple[bool, list[str]]:
+async def _context(
+    world: World, viewer: str, of: int, side: str, vis: str
+) -> tuple[bool, list[str]]:
     r = await world.get(viewer, f"/api/v1/statuses/{of}/context")
     if r.status_code == 404:
         return False, [r.text]
@@ -304,7 +318,9 @@ async def probe_replies_count(world: World, viewer: str, vis: str) -> tuple[bool
     return count == 1, [r.text]
 
 
-async def _listing(world: World, viewer: str, vis: str, url: str, **params: Any) -> tuple[bool, list[str]]:
+async def _listing(
+    world: World, viewer: str, vis: str, url: str, **params: Any
+) -> tuple[bool, list[str]]:
     r = await world.get(viewer, url, limit=40, **params)
     assert r.status_code == 200, r.text
     return str(world.target[vis]) in _ids(r.json()), [r.text]
@@ -340,7 +356,9 @@ async def probe_notifications(world: World, viewer: str, vis: str) -> tuple[bool
     return shown, [r.text]
 
 
-async def _refused_without_writing(world: World, viewer: str, url: str, **data: Any) -> httpx.Response:
+async def _refused_without_writing(
+    world: World, viewer: str, url: str, **data: Any
+) -> httpx.Response:
     before = await row_counts(world.container.db)
     r = await world.post(viewer, url, **data)
     assert r.status_code != 200, r.text
@@ -357,6 +375,7 @@ async def probe_favourite(world: World, viewer: str, vis: str) -> tuple[bool, li
         return True, [r.text]
     r = await _refused_without_writing(world, viewer, f"{url}/favourite")
     assert r.status_code == 404, r.text
+    assert r.json() == await _missing_body(world, viewer), "hidden != missing"
     return False, [r.text]
 
 
@@ -374,6 +393,7 @@ async def probe_reply(world: World, viewer: str, vis: str) -> tuple[bool, list[s
         world, viewer, "/api/v1/statuses", status="a reply", in_reply_to_id=str(world.target[vis])
     )
     assert r.status_code == 404, r.text
+    assert r.json() == await _missing_body(world, viewer), "hidden != missing"
     return False, [r.text]
 
 
@@ -409,7 +429,9 @@ async def test_matrix(world: World, path: str, viewer: str, vis: str) -> None:
     probe, table = PROBES[path]
     expected = table[viewer][VISIBILITIES.index(vis)]
     shown, bodies = await probe(world, viewer, vis)
-    assert shown == expected, f"{viewer} {'was' if shown else 'was not'} shown the {vis} post on {path}"
+    assert shown == expected, (
+        f"{viewer} {'was' if shown else 'was not'} shown the {vis} post on {path}"
+    )
     if not expected:
         for body in bodies:
             assert marker(vis) not in body, f"the {vis} post's text leaked to {viewer} on {path}"
@@ -447,7 +469,11 @@ async def test_reblog_matrix(world: World, viewer: str, vis: str) -> None:
 async def test_quote_of_private_or_direct_is_refused(world: World, vis: str) -> None:
     for viewer in ("author", "mentioned"):
         r = await _refused_without_writing(
-            world, viewer, "/api/v1/statuses", status="look", quoted_status_id=str(world.target[vis])
+            world,
+            viewer,
+            "/api/v1/statuses",
+            status="look",
+            quoted_status_id=str(world.target[vis]),
         )
         assert r.status_code == 422, r.text
 
