@@ -156,3 +156,15 @@ async def test_many_statuses_by_id_skips_hidden(client, make_user: MakeUser) -> 
         f"/api/v1/statuses?id[]={private['id']}&id[]={public['id']}", headers=alice.headers
     )
     assert [s["id"] for s in r.json()] == [private["id"], public["id"]]
+
+
+async def test_who_liked_it_leaves_out_accounts_across_a_block(client, make_user: MakeUser) -> None:
+    alice, bob, carol = await make_user("alice"), await make_user("bob"), await make_user("carol")
+    hers = await post(client, alice, "like this")
+    for user in (bob, carol):
+        await client.post(f"/api/v1/statuses/{hers['id']}/favourite", headers=user.headers)
+    await client.post(f"/api/v1/accounts/{carol.id}/block", headers=bob.headers)
+    url = f"/api/v1/statuses/{hers['id']}/favourited_by"
+    assert [a["username"] for a in (await client.get(url, headers=bob.headers)).json()] == ["bob"]
+    everyone = (await client.get(url, headers=alice.headers)).json()
+    assert [a["username"] for a in everyone] == ["carol", "bob"]

@@ -114,7 +114,9 @@ def muted_filter(viewer_id: int | None) -> ColumnElement[bool]:
 
 
 def timeline_filter(viewer_id: int | None) -> ColumnElement[bool]:
-    """SQL: what may appear in viewer's lists of statuses (timelines, tags, profiles)."""
+    """SQL: what may appear in the viewer's feeds: home, public and tag timelines and the
+    replies under a thread. A muted account's own profile still lists its statuses (as on
+    Mastodon: visiting a profile is asking to see it)."""
     if viewer_id is None:
         return visible_filter(None)
     return and_(visible_filter(viewer_id), ~muted_filter(viewer_id))
@@ -135,5 +137,10 @@ def counted_in_profile(visibility: str) -> bool:
     return visibility != Visibility.DIRECT
 
 
-def anyone() -> ColumnElement[bool]:
-    return true()
+def not_blocked(
+    viewer_id: int | None, account_id: InstrumentedAttribute[int]
+) -> ColumnElement[bool]:
+    """SQL: accounts the viewer may see listed (who liked a post, ...): none across a block."""
+    if viewer_id is None:
+        return true()
+    return ~blocked_between(viewer_id, account_id)

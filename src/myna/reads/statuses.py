@@ -9,7 +9,7 @@ from myna.backends.timelines import TimelineBackend
 from myna.db.database import Database
 from myna.lib.paging import Page
 from myna.lib.text import tag_key
-from myna.models import Account, Follow, Status, StatusTag
+from myna.models import Account, Favourite, Follow, Status, StatusTag
 from myna.policy import visibility as rules
 from myna.policy.access import access_account, access_status
 from myna.policy.audience import pulled_into_home
@@ -163,7 +163,9 @@ class StatusReads:
     async def favourited_by(self, viewer_id: int | None, status_id: int, page: Page) -> AccountPage:
         async with self.db.session() as session:
             await access_status(session, viewer_id, status_id)
-            rows = await store.favouriters_page(session, status_id, page, rules.anyone())
+            rows = await store.favouriters_page(
+                session, status_id, page, rules.not_blocked(viewer_id, Favourite.account_id)
+            )
             return await _account_page(session, rows)
 
     async def reblogged_by(self, viewer_id: int | None, status_id: int, page: Page) -> AccountPage:
