@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from myna.container import Container
+from myna.app import create_app as create_web_app
+from myna.config import Settings
+from myna.container import Container, build
 from myna.lib import secrets
 from myna.lib.clock import utcnow
 from myna.lib.ids import new_id
@@ -21,6 +23,12 @@ OOB = "urn:ietf:wg:oauth:2.0:oob"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 Counts = Callable[[], Awaitable[dict[str, int]]]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Authlib refuses plain-http public URLs other than loopback: this instance is https."""
+    return Settings(_env_file=None, database_url=database_url, base_url="https://testserver")  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -43,13 +51,17 @@ def assert_error(response: httpx.Response, status: int, *fragments: str) -> dict
     return body
 
 
-async def post_status(client: httpx.AsyncClient, user: User, text: str, **extra: Any) -> dict[str, Any]:
+async def post_status(
+    client: httpx.AsyncClient, user: User, text: str, **extra: Any
+) -> dict[str, Any]:
     r = await client.post("/api/v1/statuses", json={"status": text, **extra}, headers=user.headers)
     assert r.status_code == 200, r.text
     return r.json()  # type: ignore[no-any-return]
 
 
-async def create_app(client: httpx.AsyncClient, scopes: str = "read write follow push") -> dict[str, Any]:
+async def create_app(
+    client: httpx.AsyncClient, scopes: str = "read write follow push"
+) -> dict[str, Any]:
     r = await client.post(
         "/api/v1/apps", json={"client_name": "bad input", "redirect_uris": OOB, "scopes": scopes}
     )
@@ -71,19 +83,36 @@ def bearer(token: str) -> dict[str, str]:
 # --- POST /api/v1/statuses: bodies that cannot be read --------------------------------------
 
 UNREADABLE_BODIES = [
-    pytest.param({"content": b'{"status": ', "headers": JSON_HEADERS}, "Malformed JSON", id="truncated-json"),
-    pytest.param({"content": b"{status: 'x'}", "headers": JSON_HEADERS}, "Malformed JSON", id="not-json"),
-    pytest.param({"content": b"\xff\xfe\x00", "headers": JSON_HEADERS}, "Malformed JSON", id="binary-json"),
+    pytest.param(
+        {"content": b'{"status": ', "headers": JSON_HEADERS}, "Malformed JSON", id="truncated-json"
+    ),
+    pytest.param(
+        {"content": b"{status: 'x'}", "headers": JSON_HEADERS}, "Malformed JSON", id="not-json"
+    ),
+    pytest.param(
+        {"content": b"\xff\xfe\x00", "headers": JSON_HEADERS}, "Malformed JSON", id="binary-json"
+    ),
     pytest.param({"content": b'["hello"]', "headers": JSON_HEADERS}, "object", id="json-array"),
     pytest.param({"content": b'"hello"', "headers": JSON_HEADERS}, "object", id="json-string"),
     pytest.param({"content": b"42", "headers": JSON_HEADERS}, "object", id="json-number"),
     pytest.param(
         {
-            "content": b"--xyz\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nhello",
+            "content": b'--xyz\r\nContent-Disposition: form-data; name="status"\r\n\r\nhello',
             "headers": {"Content-Type": "multipart/form-data; boundary=xyz"},
         },
         "Malformed form",
         id="multipart-unterminated",
+    ),
+    pytest.param(
+        {
+            "content": (
+                b'--xyz\r\nContent-Disposition: form-data; name="status"\r\n\r\nsecret plans\r\n'
+                b'--xyz\r\nContent-Disposition: form-data; name="visibility"\r\n\r\ndirect'
+            ),
+            "headers": {"Content-Type": "multipart/form-data; boundary=xyz"},
+        },
+        "Malformed form",
+        id="multipart-cut-before-visibility",  # must not post "secret plans" publicly
     ),
     pytest.param(
         {"content": b"status=hello", "headers": {"Content-Type": "multipart/form-data"}},
@@ -103,7 +132,11 @@ UNREADABLE_BODIES = [
 
 @pytest.mark.parametrize(("request_kwargs", "message"), UNREADABLE_BODIES)
 async def test_unreadable_status_body_is_400(
-    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts, request_kwargs: dict[str, Any], message: str
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    counts: Counts,
+    request_kwargs: dict[str, Any],
+    message: str,
 ) -> None:
     alice = await make_user("alice")
     kwargs = {**request_kwargs, "headers": {**request_kwargs["headers"], **alice.headers}}
@@ -123,7 +156,9 @@ REJECTED_STATUSES = [
     # blank text
     pytest.param({"status": ""}, "can't be blank", id="empty"),
     pytest.param({"status": "   "}, "can't be blank", id="spaces"),
-    pytest.param({"status": "\n\t \u3000"}, "can't be blank", id="whitespace-and-ideographic-space"),
+    pytest.param(
+        {"status": "\n\t \u3000"}, "can't be blank", id="whitespace-and-ideographic-space"
+    ),
     pytest.param({"status": None}, "can't be blank", id="null"),
     pytest.param({}, "can't be blank", id="missing"),
     # over the limit: the message gives the count and the limit
@@ -133,18 +168,42 @@ REJECTED_STATUSES = [
     pytest.param({"status": "好" * 100, "spoiler_text": "注" * 41}, "141 units", id="with-spoiler"),
     pytest.param({"status": "x" * 200_000}, "too long", id="huge"),
     # other fields
-    pytest.param({"status": "hi", "visibility": "secret"}, "visibility must be one of", id="visibility"),
-    pytest.param({"status": "hi", "visibility": "Public"}, "visibility must be one of", id="visibility-case"),
-    pytest.param({"status": "hi", "visibility": 3}, "visibility must be one of", id="visibility-number"),
-    pytest.param({"status": "hi", "visibility": ["public"]}, "visibility", id="visibility-list"),
-    pytest.param({"status": "hi", "sensitive": "maybe"}, "sensitive must be a boolean", id="sensitive"),
-    pytest.param({"status": "hi", "sensitive": {"a": 1}}, "sensitive must be a boolean", id="sensitive-object"),
-    pytest.param({"status": "hi", "in_reply_to_id": "abc"}, "in_reply_to_id must be an id", id="reply-abc"),
-    pytest.param({"status": "hi", "in_reply_to_id": "-5"}, "in_reply_to_id must be an id", id="reply-negative"),
-    pytest.param({"status": "hi", "in_reply_to_id": 1.5}, "in_reply_to_id must be an id", id="reply-float"),
-    pytest.param({"status": "hi", "in_reply_to_id": True}, "in_reply_to_id must be an id", id="reply-bool"),
     pytest.param(
-        {"status": "hi", "in_reply_to_id": "99999999999999999999"}, "in_reply_to_id must be an id", id="reply-huge"
+        {"status": "hi", "visibility": "secret"}, "visibility must be one of", id="visibility"
+    ),
+    pytest.param(
+        {"status": "hi", "visibility": "Public"}, "visibility must be one of", id="visibility-case"
+    ),
+    pytest.param(
+        {"status": "hi", "visibility": 3}, "visibility must be one of", id="visibility-number"
+    ),
+    pytest.param({"status": "hi", "visibility": ["public"]}, "visibility", id="visibility-list"),
+    pytest.param(
+        {"status": "hi", "sensitive": "maybe"}, "sensitive must be a boolean", id="sensitive"
+    ),
+    pytest.param(
+        {"status": "hi", "sensitive": {"a": 1}},
+        "sensitive must be a boolean",
+        id="sensitive-object",
+    ),
+    pytest.param(
+        {"status": "hi", "in_reply_to_id": "abc"}, "in_reply_to_id must be an id", id="reply-abc"
+    ),
+    pytest.param(
+        {"status": "hi", "in_reply_to_id": "-5"},
+        "in_reply_to_id must be an id",
+        id="reply-negative",
+    ),
+    pytest.param(
+        {"status": "hi", "in_reply_to_id": 1.5}, "in_reply_to_id must be an id", id="reply-float"
+    ),
+    pytest.param(
+        {"status": "hi", "in_reply_to_id": True}, "in_reply_to_id must be an id", id="reply-bool"
+    ),
+    pytest.param(
+        {"status": "hi", "in_reply_to_id": "99999999999999999999"},
+        "in_reply_to_id must be an id",
+        id="reply-huge",
     ),
     pytest.param({"status": "hi", "language": "en us!"}, "Language", id="language"),
     pytest.param({"status": "hi", "media_ids": ["1"]}, "media", id="media"),
@@ -153,7 +212,11 @@ REJECTED_STATUSES = [
 
 @pytest.mark.parametrize(("body", "message"), REJECTED_STATUSES)
 async def test_rejected_status_is_422_and_writes_nothing(
-    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts, body: dict[str, Any], message: str
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    counts: Counts,
+    body: dict[str, Any],
+    message: str,
 ) -> None:
     alice = await make_user("alice")
     before = await counts()
@@ -198,7 +261,12 @@ async def test_rejected_form_status_is_422(
 
 @pytest.mark.parametrize(
     ("text", "units"),
-    [("好" * 140, 140), ("a" * 280, 140), ("a" * 279, 140), ("https://example.com/" + "x" * 500, 10)],
+    [
+        ("好" * 140, 140),
+        ("a" * 280, 140),
+        ("a" * 279, 140),
+        ("https://example.com/" + "x" * 500, 10),
+    ],
 )
 async def test_text_at_the_limit_is_accepted(
     client: httpx.AsyncClient, make_user: MakeUser, text: str, units: int
@@ -223,7 +291,9 @@ async def test_number_as_status_text_is_accepted(
     assert (await counts())["statuses"] == before["statuses"] + 1
 
 
-async def test_reply_to_unknown_status_is_404(client: httpx.AsyncClient, make_user: MakeUser, counts: Counts) -> None:
+async def test_reply_to_unknown_status_is_404(
+    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts
+) -> None:
     alice = await make_user("alice")
     before = await counts()
     r = await client.post(
@@ -242,7 +312,9 @@ async def test_reply_to_a_post_the_caller_cannot_see_is_404(
     hidden = await post_status(client, alice, "only for my followers", visibility=visibility)
     before = await counts()
     r = await client.post(
-        "/api/v1/statuses", json={"status": "hi", "in_reply_to_id": hidden["id"]}, headers=mallory.headers
+        "/api/v1/statuses",
+        json={"status": "hi", "in_reply_to_id": hidden["id"]},
+        headers=mallory.headers,
     )
     missing = await client.post(
         "/api/v1/statuses", json={"status": "hi", "in_reply_to_id": "999"}, headers=mallory.headers
@@ -282,23 +354,35 @@ async def test_garbage_token_on_an_anonymous_endpoint_is_401(client: httpx.Async
     assert_error(r, 401)
 
 
-async def test_revoked_token_is_401(client: httpx.AsyncClient, make_user: MakeUser, counts: Counts) -> None:
+async def test_revoked_token_is_401(
+    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts
+) -> None:
     alice = await make_user("alice")
     app = await create_app(client)
     token = await token_for(
-        client, app, grant_type="password", username="alice", password=alice.password, scope="read write"
+        client,
+        app,
+        grant_type="password",
+        username="alice",
+        password=alice.password,
+        scope="read write",
     )
     r = await client.get("/api/v1/accounts/verify_credentials", headers=bearer(token))
     assert r.status_code == 200 and r.json()["id"] == str(alice.id)
 
     r = await client.post(
-        "/oauth/revoke", data={"client_id": app["client_id"], "client_secret": app["client_secret"], "token": token}
+        "/oauth/revoke",
+        data={"client_id": app["client_id"], "client_secret": app["client_secret"], "token": token},
     )
     assert r.status_code == 200, r.text
 
     before = await counts()
-    assert_error(await client.post("/api/v1/statuses", json={"status": "hi"}, headers=bearer(token)), 401)
-    assert_error(await client.get("/api/v1/accounts/verify_credentials", headers=bearer(token)), 401)
+    assert_error(
+        await client.post("/api/v1/statuses", json={"status": "hi"}, headers=bearer(token)), 401
+    )
+    assert_error(
+        await client.get("/api/v1/accounts/verify_credentials", headers=bearer(token)), 401
+    )
     assert await counts() == before
 
 
@@ -324,33 +408,38 @@ async def test_expired_token_is_401(
             ),
         )
     before = await counts()
-    assert_error(await client.post("/api/v1/statuses", json={"status": "hi"}, headers=bearer(raw)), 401)
+    assert_error(
+        await client.post("/api/v1/statuses", json={"status": "hi"}, headers=bearer(raw)), 401
+    )
     assert_error(await client.get("/api/v1/accounts/verify_credentials", headers=bearer(raw)), 401)
     assert await counts() == before
 
 
-async def test_token_with_a_lifetime_is_valid_until_it_expires(
-    client: httpx.AsyncClient, make_user: MakeUser, container: Container, settings: Any
-) -> None:
-    """With access_token_ttl_days set, the token endpoint reports the lifetime and the token works."""
-    from myna.app import create_app as create_web_app
-
+async def test_token_with_a_lifetime_reports_it(make_user: MakeUser, settings: Settings) -> None:
+    """With access_token_ttl_days set, the token endpoint gives the lifetime; the token works."""
     alice = await make_user("alice")
     limited = settings.model_copy(update={"access_token_ttl_days": 1})
-    transport = httpx.ASGITransport(app=create_web_app(limited, container))
+    services = build(limited)
+    transport = httpx.ASGITransport(app=create_web_app(limited, services))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         app = await create_app(other)
         r = await other.post(
             "/oauth/token",
             data={
-                "client_id": app["client_id"], "client_secret": app["client_secret"],
-                "grant_type": "password", "username": "alice", "password": alice.password,
+                "client_id": app["client_id"],
+                "client_secret": app["client_secret"],
+                "grant_type": "password",
+                "username": "alice",
+                "password": alice.password,
             },
         )
         assert r.status_code == 200, r.text
         assert r.json()["expires_in"] == 86_400
-        r = await other.get("/api/v1/accounts/verify_credentials", headers=bearer(r.json()["access_token"]))
+        r = await other.get(
+            "/api/v1/accounts/verify_credentials", headers=bearer(r.json()["access_token"])
+        )
         assert r.status_code == 200
+    await services.close()
 
 
 @pytest.mark.parametrize(
@@ -367,7 +456,12 @@ async def test_token_with_a_lifetime_is_valid_until_it_expires(
     ],
 )
 async def test_under_scoped_token_is_403(
-    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts, scopes: str, method: str, path: str,
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    counts: Counts,
+    scopes: str,
+    method: str,
+    path: str,
     body: dict[str, Any] | None,
 ) -> None:
     bob = await make_user("bob")
@@ -386,7 +480,9 @@ async def test_app_only_token_cannot_read_home(client: httpx.AsyncClient, counts
     before = await counts()
     assert_error(await client.get("/api/v1/timelines/home", headers=bearer(token)), 422, "user")
     assert_error(
-        await client.post("/api/v1/statuses", json={"status": "hi"}, headers=bearer(token)), 422, "user"
+        await client.post("/api/v1/statuses", json={"status": "hi"}, headers=bearer(token)),
+        422,
+        "user",
     )
     assert await counts() == before
 
@@ -437,17 +533,23 @@ async def test_unknown_ids_are_404(
     assert await counts() == before
 
 
-async def test_acting_on_a_hidden_status_is_404(client: httpx.AsyncClient, make_user: MakeUser, counts: Counts) -> None:
+async def test_acting_on_a_hidden_status_is_404(
+    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts
+) -> None:
     alice = await make_user("alice")
     mallory = await make_user("mallory")
     hidden = await post_status(client, alice, "followers only", visibility="private")
     before = await counts()
     for action in ("favourite", "reblog", "unfavourite", "unreblog", "context"):
         method = "GET" if action == "context" else "POST"
-        r = await client.request(method, f"/api/v1/statuses/{hidden['id']}/{action}", headers=mallory.headers)
+        r = await client.request(
+            method, f"/api/v1/statuses/{hidden['id']}/{action}", headers=mallory.headers
+        )
         assert_error(r, 404)
     assert_error(await client.get(f"/api/v1/statuses/{hidden['id']}", headers=mallory.headers), 404)
-    assert_error(await client.delete(f"/api/v1/statuses/{hidden['id']}", headers=mallory.headers), 404)
+    assert_error(
+        await client.delete(f"/api/v1/statuses/{hidden['id']}", headers=mallory.headers), 404
+    )
     assert await counts() == before
 
 
@@ -458,7 +560,9 @@ async def test_deleting_someone_elses_public_status_is_404(
     mallory = await make_user("mallory")
     status = await post_status(client, alice, "mine")
     before = await counts()
-    assert_error(await client.delete(f"/api/v1/statuses/{status['id']}", headers=mallory.headers), 404)
+    assert_error(
+        await client.delete(f"/api/v1/statuses/{status['id']}", headers=mallory.headers), 404
+    )
     assert await counts() == before
     assert (await client.get(f"/api/v1/statuses/{status['id']}")).status_code == 200
 
@@ -489,8 +593,15 @@ async def test_dismissing_another_users_notification_is_404(
     nid = notification["id"]
 
     before = await counts()
-    assert_error(await client.post(f"/api/v1/notifications/{nid}/dismiss", headers=mallory.headers), 404)
-    assert_error(await client.post("/api/v1/notifications/dismiss", json={"id": nid}, headers=mallory.headers), 404)
+    assert_error(
+        await client.post(f"/api/v1/notifications/{nid}/dismiss", headers=mallory.headers), 404
+    )
+    assert_error(
+        await client.post(
+            "/api/v1/notifications/dismiss", json={"id": nid}, headers=mallory.headers
+        ),
+        404,
+    )
     assert_error(await client.get(f"/api/v1/notifications/{nid}", headers=mallory.headers), 404)
     assert await counts() == before
 
@@ -517,7 +628,12 @@ async def test_dismissing_another_users_notification_is_404(
     ],
 )
 async def test_unknown_routes_and_wrong_methods_are_json(
-    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts, method: str, path: str, status: int
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    counts: Counts,
+    method: str,
+    path: str,
+    status: int,
 ) -> None:
     alice = await make_user("alice")
     before = await counts()
@@ -564,8 +680,13 @@ BAD_REGISTRATIONS = [
 
 @pytest.mark.parametrize(("change", "field", "code"), BAD_REGISTRATIONS)
 async def test_bad_registration_is_422(
-    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts, app_token: str,
-    change: dict[str, Any], field: str, code: str,
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    counts: Counts,
+    app_token: str,
+    change: dict[str, Any],
+    field: str,
+    code: str,
 ) -> None:
     await make_user("alice")
     body = {k: v for k, v in {**GOOD_REGISTRATION, **change}.items() if v is not None}
@@ -592,21 +713,29 @@ async def test_registration_with_wrong_types_is_422(
     assert await counts() == before
 
 
-async def test_good_registration_control(client: httpx.AsyncClient, counts: Counts, app_token: str) -> None:
+async def test_good_registration_control(
+    client: httpx.AsyncClient, counts: Counts, app_token: str
+) -> None:
     """The same request the rejections start from is accepted, so they fail for their reason."""
     before = await counts()
     r = await client.post("/api/v1/accounts", json=GOOD_REGISTRATION, headers=bearer(app_token))
     assert r.status_code == 200, r.text
     assert (await counts())["accounts"] == before["accounts"] + 1
-    r = await client.get("/api/v1/accounts/verify_credentials", headers=bearer(r.json()["access_token"]))
+    r = await client.get(
+        "/api/v1/accounts/verify_credentials", headers=bearer(r.json()["access_token"])
+    )
     assert r.json()["username"] == "newcomer"
 
 
-async def test_registration_needs_an_app_token(client: httpx.AsyncClient, make_user: MakeUser, counts: Counts) -> None:
+async def test_registration_needs_an_app_token(
+    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts
+) -> None:
     alice = await make_user("alice")
     before = await counts()
     assert_error(await client.post("/api/v1/accounts", json=GOOD_REGISTRATION), 401)
-    assert_error(await client.post("/api/v1/accounts", json=GOOD_REGISTRATION, headers=alice.headers), 403)
+    assert_error(
+        await client.post("/api/v1/accounts", json=GOOD_REGISTRATION, headers=alice.headers), 403
+    )
     assert await counts() == before
 
 
@@ -623,16 +752,25 @@ GOOD_APP = {"client_name": "my client", "redirect_uris": OOB, "scopes": "read wr
         pytest.param({**GOOD_APP, "client_name": {"x": 1}}, "client_name", id="name-object"),
         pytest.param({"client_name": "x"}, "Redirect URI", id="no-redirect"),
         pytest.param({**GOOD_APP, "redirect_uris": "not a uri"}, "Redirect URI", id="bad-redirect"),
-        pytest.param({**GOOD_APP, "redirect_uris": "https://a.example/cb#frag"}, "Redirect URI", id="fragment"),
-        pytest.param({**GOOD_APP, "scopes": "read admin:everything"}, "admin:everything", id="unknown-scope"),
+        pytest.param(
+            {**GOOD_APP, "redirect_uris": "https://a.example/cb#frag"},
+            "Redirect URI",
+            id="fragment",
+        ),
+        pytest.param(
+            {**GOOD_APP, "scopes": "read admin:everything"}, "admin:everything", id="unknown-scope"
+        ),
         pytest.param({**GOOD_APP, "scopes": "reed"}, "reed", id="typo-scope"),
         pytest.param({**GOOD_APP, "website": "javascript:alert(1)"}, "Website", id="bad-website"),
     ],
 )
-async def test_bad_app_is_422(client: httpx.AsyncClient, counts: Counts, body: dict[str, Any], message: str) -> None:
+async def test_bad_app_is_422(
+    client: httpx.AsyncClient, counts: Counts, body: dict[str, Any], message: str
+) -> None:
     before = await counts()
     assert_error(await client.post("/api/v1/apps", json=body), 422, message)
-    assert_error(await client.post("/api/v1/apps", data={k: str(v) for k, v in body.items()}), 422)
+    if all(isinstance(value, str) for value in body.values()):
+        assert_error(await client.post("/api/v1/apps", data=body), 422, message)
     assert await counts() == before
 
 
@@ -667,12 +805,18 @@ async def test_repeated_idempotency_key_returns_the_first_status(
     assert r.json()[0]["account"]["statuses_count"] == 1
 
 
-async def test_idempotency_key_is_per_user(client: httpx.AsyncClient, make_user: MakeUser, counts: Counts) -> None:
+async def test_idempotency_key_is_per_user(
+    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts
+) -> None:
     alice = await make_user("alice")
     bob = await make_user("bob")
     before = await counts()
-    a = await client.post("/api/v1/statuses", json={"status": "a"}, headers={**alice.headers, "Idempotency-Key": "k"})
-    b = await client.post("/api/v1/statuses", json={"status": "b"}, headers={**bob.headers, "Idempotency-Key": "k"})
+    a = await client.post(
+        "/api/v1/statuses", json={"status": "a"}, headers={**alice.headers, "Idempotency-Key": "k"}
+    )
+    b = await client.post(
+        "/api/v1/statuses", json={"status": "b"}, headers={**bob.headers, "Idempotency-Key": "k"}
+    )
     assert a.status_code == b.status_code == 200
     assert a.json()["id"] != b.json()["id"]
     assert a.json()["account"]["id"] == str(alice.id) and b.json()["account"]["id"] == str(bob.id)
@@ -685,7 +829,11 @@ async def test_different_idempotency_keys_post_twice(
     alice = await make_user("alice")
     before = await counts()
     for key in ("k1", "k2"):
-        r = await client.post("/api/v1/statuses", json={"status": "same"}, headers={**alice.headers, "Idempotency-Key": key})
+        r = await client.post(
+            "/api/v1/statuses",
+            json={"status": "same"},
+            headers={**alice.headers, "Idempotency-Key": key},
+        )
         assert r.status_code == 200
     assert (await counts())["statuses"] == before["statuses"] + 2
 
@@ -696,17 +844,23 @@ async def test_rejected_post_does_not_spend_its_idempotency_key(
     alice = await make_user("alice")
     headers = {**alice.headers, "Idempotency-Key": "retry-me"}
     before = await counts()
-    assert_error(await client.post("/api/v1/statuses", json={"status": "好" * 141}, headers=headers), 422)
+    assert_error(
+        await client.post("/api/v1/statuses", json={"status": "好" * 141}, headers=headers), 422
+    )
     assert await counts() == before
     r = await client.post("/api/v1/statuses", json={"status": "fixed"}, headers=headers)
     assert r.status_code == 200 and "fixed" in r.json()["content"]
 
 
-async def test_over_long_idempotency_key_is_422(client: httpx.AsyncClient, make_user: MakeUser, counts: Counts) -> None:
+async def test_over_long_idempotency_key_is_422(
+    client: httpx.AsyncClient, make_user: MakeUser, counts: Counts
+) -> None:
     alice = await make_user("alice")
     before = await counts()
     r = await client.post(
-        "/api/v1/statuses", json={"status": "hi"}, headers={**alice.headers, "Idempotency-Key": "k" * 201}
+        "/api/v1/statuses",
+        json={"status": "hi"},
+        headers={**alice.headers, "Idempotency-Key": "k" * 201},
     )
     assert_error(r, 422, "Idempotency-Key")
     assert await counts() == before
@@ -715,25 +869,47 @@ async def test_over_long_idempotency_key_is_422(client: httpx.AsyncClient, make_
 # --- paging parameters --------------------------------------------------------------------
 
 
+PAGED = [
+    "/api/v1/timelines/home",
+    "/api/v1/timelines/public",
+    "/api/v1/timelines/tag/cats",
+    "/api/v1/notifications",
+    "/api/v1/follow_requests",
+    "/api/v1/accounts/{me}/statuses",
+    "/api/v1/accounts/{me}/followers",
+]
+
+
 @pytest.mark.parametrize(
-    "query",
-    ["limit=abc", "limit=1.5", "limit=0", "limit=-3", "max_id=abc", "since_id=x", "min_id=-1"],
-)
-@pytest.mark.parametrize(
-    "path", ["/api/v1/timelines/home", "/api/v1/timelines/public", "/api/v1/notifications", "/api/v1/follow_requests"]
+    ("query", "name"),
+    [
+        ("limit=abc", "limit"),
+        ("limit=1.5", "limit"),
+        ("limit=0", "limit"),
+        ("limit=-3", "limit"),
+        ("max_id=abc", "max_id"),
+        ("since_id=x", "since_id"),
+        ("min_id=-1", "min_id"),
+    ],
 )
 async def test_bad_paging_parameters_are_422(
-    client: httpx.AsyncClient, make_user: MakeUser, path: str, query: str
+    client: httpx.AsyncClient, make_user: MakeUser, query: str, name: str
 ) -> None:
     alice = await make_user("alice")
-    assert_error(await client.get(f"{path}?{query}", headers=alice.headers), 422)
+    for path in PAGED:
+        r = await client.get(f"{path.format(me=alice.id)}?{query}", headers=alice.headers)
+        assert_error(r, 422, name)
 
 
 async def test_large_limit_is_capped(client: httpx.AsyncClient, make_user: MakeUser) -> None:
     alice = await make_user("alice")
     for n in range(45):
         await post_status(client, alice, f"post {n}")
-    for path in ("/api/v1/timelines/home", "/api/v1/timelines/public", f"/api/v1/accounts/{alice.id}/statuses"):
+    for path in (
+        "/api/v1/timelines/home",
+        "/api/v1/timelines/public",
+        f"/api/v1/accounts/{alice.id}/statuses",
+    ):
         r = await client.get(f"{path}?limit=1000", headers=alice.headers)
         assert r.status_code == 200, r.text
         assert len(r.json()) == 40, path

@@ -48,3 +48,11 @@ async def test_openapi_documents_the_api(client) -> None:
     assert spec["info"]["title"] == "Myna"
     for path in ("/api/v1/statuses", "/api/v1/timelines/home", "/oauth/token", "/api/v1/accounts"):
         assert path in spec["paths"], path
+
+
+async def test_oauth_over_plain_http_off_loopback_is_a_clear_400(client) -> None:
+    # The test server's public URL is http://testserver: not https, not loopback.
+    r = await client.post("/oauth/token", data={"grant_type": "client_credentials"})
+    assert r.status_code == 400
+    assert r.json()["error"] == "insecure_transport"
+    assert "MYNA_BASE_URL" in r.json()["error_description"]

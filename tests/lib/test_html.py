@@ -10,7 +10,9 @@ KNOWN = {"bob": f"{BASE}/@bob"}
 
 
 def render(text: str, mention_urls: dict[str, str] | None = None) -> str:
-    return render_status(parse(text), base_url=BASE, mention_urls=KNOWN if mention_urls is None else mention_urls)
+    return render_status(
+        parse(text), base_url=BASE, mention_urls=KNOWN if mention_urls is None else mention_urls
+    )
 
 
 @pytest.mark.parametrize(

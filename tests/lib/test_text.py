@@ -115,7 +115,7 @@ LINKS = [
     ("see https://a.cn/x.", ["https://a.cn/x"]),
     ("see https://a.cn/x, then", ["https://a.cn/x"]),
     ("(https://a.cn/x)", ["https://a.cn/x"]),
-    ("\"https://a.cn/x\"", ["https://a.cn/x"]),
+    ('"https://a.cn/x"', ["https://a.cn/x"]),
     ("https://a.cn/x?a=1&b=2", ["https://a.cn/x?a=1&b=2"]),
     ("https://a.cn/x https://a.cn/x", ["https://a.cn/x"]),
     ("https://a.cn/1 and http://b.cn/2", ["https://a.cn/1", "http://b.cn/2"]),

@@ -52,6 +52,10 @@ class Params:
                             values[base] = value
                             lists[base] = [value]
             elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                if content_type == "multipart/form-data" and not await _multipart_complete(request):
+                    # python-multipart drops an unfinished last part silently: a cut-off body
+                    # would post without its `visibility`, so it is refused instead.
+                    raise BadRequest("Malformed form body", "The multipart body is incomplete")
                 try:
                     form = await request.form()
                 except Exception as exc:  # python-multipart raises several kinds
@@ -147,6 +151,19 @@ class Params:
                 raise ValidationFailed(f"Validation failed: {name} must be a list of ids")
             out.append(parsed)
         return out
+
+
+async def _multipart_complete(request: Request) -> bool:
+    """Whether the body holds the closing delimiter `--boundary--`. Without a boundary the
+    form parser itself fails. Starlette keeps the body read here for the parser."""
+    boundary = ""
+    for option in request.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = option.strip().partition("=")
+        if key.strip().lower() == "boundary":
+            boundary = value.strip().strip('"')
+    if not boundary:
+        return True
+    return b"--" + boundary.encode("latin-1") + b"--" in await request.body()
 
 
 def path_id(raw: str) -> int:

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import InsecureTransportError
 from fastapi import APIRouter
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -14,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from myna.actions.apps import OOB
 from myna.api.responses import json_response
 from myna.container import Container
+from myna.lib.errors import BadRequest
 from myna.models import Account
 from myna.oauth.server import GRANT_TYPES, MynaServer
 from myna.oauth.server import Request as OAuthRequest
@@ -59,7 +61,13 @@ async def _oauth_request(request: Request) -> OAuthRequest:
     # (https in production, loopback http in development) is what it should judge.
     base = _container(request).settings.base_url.rstrip("/")
     uri = base + request.url.path
-    return OAuthRequest(request.method, uri, dict(request.headers), query, form)
+    try:
+        return OAuthRequest(request.method, uri, dict(request.headers), query, form)
+    except InsecureTransportError:
+        raise BadRequest(
+            "insecure_transport",
+            "OAuth needs https: set MYNA_BASE_URL to the https address of this server",
+        ) from None
 
 
 def _respond(result: tuple[int, Any, list[tuple[str, str]]]) -> Response:
