@@ -14,6 +14,8 @@ from myna.api.mastodon import accounts, instance, notifications, statuses, timel
 from myna.config import Settings
 from myna.container import Container, build
 from myna.oauth import routes as oauth_routes
+from myna.streaming import routes as streaming_routes
+from myna.streaming.hub import Hub
 from myna.web import routes as web_routes
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -23,9 +25,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     settings = settings or Settings()
     services = container or build(settings)
 
+    hub = Hub(services)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
         yield
+        await hub.stop()
         await services.close()
 
     app = FastAPI(
@@ -44,10 +50,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     app.state.container = services
+    app.state.hub = hub
     errors.install(app)
     for module in (instance, accounts, statuses, timelines, notifications):
         app.include_router(module.router)
     app.include_router(oauth_routes.router)
+    app.include_router(streaming_routes.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -11,6 +11,15 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///./data/myna.db",
         description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
+    redis_url: str = Field(
+        default="", description="redis://... : broker (and later jobs, timelines) in Redis"
+    )
+    streaming_heartbeat_seconds: float = Field(
+        default=15.0, gt=0, description="Idle streaming connections get a heartbeat this often"
+    )
+    streaming_queue_size: int = Field(
+        default=256, ge=1, description="Events a slow streaming client may fall behind by"
+    )
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="Public URL, used in links and OAuth"
     )

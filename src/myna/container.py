@@ -9,6 +9,7 @@ from myna.actions.markers import MarkerActions
 from myna.actions.notifications import NotificationActions
 from myna.actions.relations import RelationActions
 from myna.actions.statuses import StatusActions
+from myna.backends.broker import Broker, LocalBroker, RedisBroker
 from myna.backends.timelines import SqlTimelines, TimelineBackend
 from myna.config import Settings
 from myna.db.database import Database
@@ -16,6 +17,7 @@ from myna.reads.accounts import AccountReads
 from myna.reads.markers import MarkerReads
 from myna.reads.notifications import NotificationReads
 from myna.reads.statuses import StatusReads
+from myna.reads.streaming import StreamReads
 from myna.reads.tokens import TokenReads
 
 
@@ -24,6 +26,7 @@ class Container:
     settings: Settings
     db: Database
     timelines: TimelineBackend
+    broker: Broker
     account_actions: AccountActions
     app_actions: AppActions
     status_actions: StatusActions
@@ -35,14 +38,17 @@ class Container:
     notification_reads: NotificationReads
     marker_reads: MarkerReads
     token_reads: TokenReads
+    stream_reads: StreamReads
 
     async def close(self) -> None:
+        await self.broker.close()
         await self.db.dispose()
 
 
 def build(settings: Settings) -> Container:
     db = Database(settings.database_url)
     timelines = SqlTimelines()
+    broker: Broker = RedisBroker(settings.redis_url) if settings.redis_url else LocalBroker()
     threshold = settings.fanout_pull_threshold
     return Container(
         settings=settings,
@@ -50,14 +56,16 @@ def build(settings: Settings) -> Container:
         timelines=timelines,
         account_actions=AccountActions(db),
         app_actions=AppActions(db, settings.access_token_ttl_days),
+        broker=broker,
         status_actions=StatusActions(
             db,
             timelines,
+            broker,
             base_url=settings.base_url,
             max_units=settings.max_status_units,
             pull_threshold=threshold,
         ),
-        relation_actions=RelationActions(db, timelines),
+        relation_actions=RelationActions(db, timelines, broker),
         notification_actions=NotificationActions(db),
         marker_actions=MarkerActions(db),
         status_reads=StatusReads(db, timelines, pull_threshold=threshold),
@@ -65,4 +73,5 @@ def build(settings: Settings) -> Container:
         notification_reads=NotificationReads(db),
         marker_reads=MarkerReads(db),
         token_reads=TokenReads(db),
+        stream_reads=StreamReads(db, pull_threshold=threshold),
     )

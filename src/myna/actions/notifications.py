@@ -1,6 +1,9 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.db.database import Database
+from myna.events import messages as channels_for
+from myna.events.messages import Message
+from myna.events.publish import Publisher, publish_on_commit
 from myna.lib.clock import utcnow
 from myna.lib.errors import NotFound
 from myna.lib.ids import new_id
@@ -11,6 +14,7 @@ from myna.store import notifications as store
 
 async def notify(
     session: AsyncSession,
+    broker: Publisher,
     *,
     recipient_id: int,
     from_account_id: int,
@@ -23,15 +27,24 @@ async def notify(
         return
     if await blocked_either_way(session, recipient_id, from_account_id):
         return
+    notification_id = new_id()
     await store.add(
         session,
         Notification(
-            id=new_id(),
+            id=notification_id,
             account_id=recipient_id,
             from_account_id=from_account_id,
             type=type_.value,
             status_id=status_id,
             created_at=utcnow(),
+        ),
+    )
+    publish_on_commit(
+        session,
+        broker,
+        [channels_for.notification(recipient_id)],
+        Message(
+            event="notification", notification_id=notification_id, account_ids=[from_account_id]
         ),
     )
 

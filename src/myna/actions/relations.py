@@ -5,6 +5,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myna.actions.notifications import notify
 from myna.backends.timelines import TimelineBackend
 from myna.db.database import Database
+from myna.events import messages as channels_for
+from myna.events.messages import Message
+from myna.events.publish import Publisher, publish_on_commit
 from myna.lib.clock import utcnow
 from myna.lib.errors import Forbidden, NotFound
 from myna.lib.ids import new_id
@@ -16,9 +19,19 @@ from myna.store import relations as store
 
 
 class RelationActions:
-    def __init__(self, db: Database, timelines: TimelineBackend) -> None:
+    def __init__(self, db: Database, timelines: TimelineBackend, broker: Publisher) -> None:
         self.db = db
         self.timelines = timelines
+        self.broker = broker
+
+    def _changed(self, session: AsyncSession, *account_ids: int) -> None:
+        """Streams of these accounts reload their follows, blocks and mutes after commit."""
+        publish_on_commit(
+            session,
+            self.broker,
+            [channels_for.control(a) for a in account_ids],
+            Message(event="relations", account_ids=list(account_ids)),
+        )
 
     async def do_follow(
         self,
@@ -61,6 +74,7 @@ class RelationActions:
                     )
                     await notify(
                         session,
+                        self.broker,
                         recipient_id=target_id,
                         from_account_id=viewer_id,
                         type_=NotificationType.FOLLOW_REQUEST,
@@ -69,6 +83,7 @@ class RelationActions:
             await self._start_following(session, viewer_id, target_id, **options)
             await notify(
                 session,
+                self.broker,
                 recipient_id=target_id,
                 from_account_id=viewer_id,
                 type_=NotificationType.FOLLOW,
@@ -97,6 +112,7 @@ class RelationActions:
         await account_store.adjust_counts(session, follower_id, following=1)
         await account_store.adjust_counts(session, target_id, followers=1)
         await self.timelines.add_author(session, follower_id, target_id)
+        self._changed(session, follower_id, target_id)
 
     async def _stop_following(
         self, session: AsyncSession, follower_id: int, target_id: int
@@ -105,6 +121,7 @@ class RelationActions:
             await account_store.adjust_counts(session, follower_id, following=-1)
             await account_store.adjust_counts(session, target_id, followers=-1)
             await self.timelines.remove_author(session, follower_id, target_id)
+            self._changed(session, follower_id, target_id)
         if await store.remove(session, FollowRequest, follower_id, target_id):
             await notification_store.delete_matching(
                 session,
@@ -145,6 +162,7 @@ class RelationActions:
                 )
                 await notify(
                     session,
+                    self.broker,
                     recipient_id=viewer_id,
                     from_account_id=requester_id,
                     type_=NotificationType.FOLLOW,
@@ -182,11 +200,13 @@ class RelationActions:
             await self._stop_following(session, viewer_id, target_id)
             await self._stop_following(session, target_id, viewer_id)
             await notification_store.delete_between(session, viewer_id, target_id)
+            self._changed(session, viewer_id, target_id)
 
     async def do_unblock(self, viewer_id: int, target_id: int) -> None:
         async with self.db.transaction() as session:
             await access_account(session, target_id)
-            await store.remove(session, Block, viewer_id, target_id)
+            if await store.remove(session, Block, viewer_id, target_id):
+                self._changed(session, viewer_id, target_id)
 
     async def do_mute(self, viewer_id: int, target_id: int, *, notifications: bool = True) -> None:
         async with self.db.transaction() as session:
@@ -207,8 +227,10 @@ class RelationActions:
                 )
             else:
                 mute.hide_notifications = notifications
+            self._changed(session, viewer_id)
 
     async def do_unmute(self, viewer_id: int, target_id: int) -> None:
         async with self.db.transaction() as session:
             await access_account(session, target_id)
-            await store.remove(session, Mute, viewer_id, target_id)
+            if await store.remove(session, Mute, viewer_id, target_id):
+                self._changed(session, viewer_id)

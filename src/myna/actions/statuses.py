@@ -8,6 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myna.actions.notifications import notify
 from myna.backends.timelines import TimelineBackend
 from myna.db.database import Database
+from myna.events import messages as channels_for
+from myna.events.messages import Message
+from myna.events.publish import Publisher, publish_on_commit
 from myna.lib import text as text_rules
 from myna.lib.clock import utcnow
 from myna.lib.errors import NotFound, ValidationFailed
@@ -15,8 +18,13 @@ from myna.lib.html import render_status
 from myna.lib.ids import new_id
 from myna.models import Favourite, Mention, NotificationType, Status, Tag, Visibility
 from myna.policy import visibility as rules
-from myna.policy.access import access_own_status, access_status
-from myna.policy.audience import home_recipients
+from myna.policy.access import access_own_status, access_status, blocked_either_way
+from myna.policy.audience import (
+    home_recipients,
+    muting_any,
+    on_public_streams,
+    via_author_channel,
+)
 from myna.store import accounts as account_store
 from myna.store import notifications as notification_store
 from myna.store import statuses as store
@@ -70,6 +78,7 @@ class StatusActions:
         self,
         db: Database,
         timelines: TimelineBackend,
+        broker: Publisher,
         *,
         base_url: str,
         max_units: int,
@@ -77,6 +86,7 @@ class StatusActions:
     ) -> None:
         self.db = db
         self.timelines = timelines
+        self.broker = broker
         self.base_url = base_url.rstrip("/")
         self.max_units = max_units
         self.pull_threshold = pull_threshold
@@ -155,12 +165,17 @@ class StatusActions:
             statuses=1 if rules.counted_in_profile(status.visibility) else 0,
             last_status_at=now,
         )
-        await self.timelines.fan_out(
+        holders = await self.timelines.fan_out(
             session, status.id, home_recipients(status, author.followers_count, self.pull_threshold)
         )
+        tag_keys = [text_rules.tag_key(name) for name in parsed.tags]
+        await self._announce(session, "update", status, author.followers_count, holders, tag_keys)
+        if status.visibility == Visibility.DIRECT:
+            await self._announce_direct(session, status, [a.id for a in mentioned])
         for account in mentioned:
             await notify(
                 session,
+                self.broker,
                 recipient_id=account.id,
                 from_account_id=author_id,
                 type_=NotificationType.MENTION,
@@ -169,6 +184,7 @@ class StatusActions:
         if quoted is not None:
             await notify(
                 session,
+                self.broker,
                 recipient_id=quoted.account_id,
                 from_account_id=author_id,
                 type_=NotificationType.QUOTE,
@@ -192,6 +208,60 @@ class StatusActions:
         tags = await store.tags_by_keys(session, by_key)
         await store.link_tags(session, status_id, (tag.id for tag in tags.values()))
 
+    async def _announce(
+        self,
+        session: AsyncSession,
+        event: str,
+        status: Status,
+        author_followers: int,
+        holders: list[int],
+        tag_keys: list[str],
+    ) -> None:
+        """Tell the streams, after commit: the accounts whose home feed holds the status (less
+        those who muted its authors), the author's channel for pulled authors, and the public
+        and hashtag streams for what the public timeline shows."""
+        authors = [status.account_id]
+        if status.reblog_of_id is not None:
+            original = await store.get(session, status.reblog_of_id)
+            if original is not None:
+                authors.append(original.account_id)
+        muters = set(await session.scalars(muting_any(holders, authors))) if holders else set()
+        channels = [channels_for.user(a) for a in holders if a not in muters]
+        if via_author_channel(status, author_followers, self.pull_threshold):
+            channels.append(channels_for.author(status.account_id))
+        if on_public_streams(status):
+            channels.append(channels_for.PUBLIC)
+            channels.extend(channels_for.hashtag(key) for key in tag_keys)
+        mentioned = (await store.mentions_of(session, [status.id])).get(status.id, [])
+        message = Message(
+            event=event,
+            status_id=status.id,
+            account_ids=authors,
+            visibility=status.visibility,
+            mentioned_ids=mentioned,
+        )
+        publish_on_commit(session, self.broker, channels, message)
+
+    async def _announce_direct(
+        self, session: AsyncSession, status: Status, mentioned_ids: list[int]
+    ) -> None:
+        """A direct status is a message in a conversation: its participants hear of it on their
+        `direct` stream (those across a block from the author are not participants)."""
+        participants = [status.account_id]
+        for account_id in mentioned_ids:
+            if not await blocked_either_way(session, status.account_id, account_id):
+                participants.append(account_id)
+        message = Message(
+            event="conversation",
+            status_id=status.id,
+            account_ids=[status.account_id],
+            visibility=status.visibility,
+            mentioned_ids=mentioned_ids,
+        )
+        publish_on_commit(
+            session, self.broker, [channels_for.direct(a) for a in participants], message
+        )
+
     async def do_delete(self, viewer_id: int, status_id: int) -> Status:
         async with self.db.transaction() as session:
             status = await access_own_status(session, viewer_id, status_id)
@@ -201,6 +271,12 @@ class StatusActions:
         return status
 
     async def _remove(self, session: AsyncSession, status: Status) -> None:
+        """Delete a status, telling every stream that may have shown it."""
+        author = await account_store.get(session, status.account_id)
+        followers = author.followers_count if author is not None else 0
+        holders = await self.timelines.holders(session, status.id)
+        tags = (await store.tags_of(session, [status.id])).get(status.id, [])
+        await self._announce(session, "delete", status, followers, holders, [t.key for t in tags])
         await store.delete_one(session, status.id)
         if rules.counted_in_profile(status.visibility):
             await account_store.adjust_counts(session, status.account_id, statuses=-1)
@@ -233,14 +309,16 @@ class StatusActions:
             )
             await store.add(session, reblog)
             await account_store.adjust_counts(session, viewer_id, statuses=1, last_status_at=now)
-            await self.timelines.fan_out(
+            holders = await self.timelines.fan_out(
                 session,
                 reblog.id,
                 home_recipients(reblog, reposter.followers_count, self.pull_threshold),
                 reblog_of_id=original.id,
             )
+            await self._announce(session, "update", reblog, reposter.followers_count, holders, [])
             await notify(
                 session,
+                self.broker,
                 recipient_id=original.account_id,
                 from_account_id=viewer_id,
                 type_=NotificationType.REBLOG,
@@ -281,6 +359,7 @@ class StatusActions:
             if inserted:
                 await notify(
                     session,
+                    self.broker,
                     recipient_id=status.account_id,
                     from_account_id=viewer_id,
                     type_=NotificationType.FAVOURITE,

@@ -25,9 +25,14 @@ class TimelineBackend(Protocol):
         status_id: int,
         recipients: Select[int],
         reblog_of_id: int | None = None,
-    ) -> None:
-        """Add `status_id` to the recipients' feeds. A repost skips feeds that already show
-        the reposted status or another repost of it: one post, seen once."""
+    ) -> list[int]:
+        """Add `status_id` to the recipients' feeds; returns the accounts whose feed got it.
+        A repost skips feeds that already show the reposted status or another repost of it:
+        one post, seen once."""
+
+    async def holders(self, session: AsyncSession, status_id: int) -> list[int]:
+        """The accounts whose feed holds `status_id`."""
+        ...
 
     async def home_page(
         self,
@@ -54,7 +59,7 @@ class SqlTimelines:
         status_id: int,
         recipients: Select[int],
         reblog_of_id: int | None = None,
-    ) -> None:
+    ) -> list[int]:
         sub = recipients.subquery()
         rows = select(sub.c[0], literal(status_id))
         if reblog_of_id is not None:
@@ -67,9 +72,16 @@ class SqlTimelines:
                 )
             )
             rows = rows.where(~shown.exists())
-        await session.execute(
-            insert(HomeTimelineEntry).from_select(["account_id", "status_id"], rows)
+        inserted = await session.scalars(
+            insert(HomeTimelineEntry)
+            .from_select(["account_id", "status_id"], rows)
+            .returning(HomeTimelineEntry.account_id)
         )
+        return list(inserted)
+
+    async def holders(self, session: AsyncSession, status_id: int) -> list[int]:
+        stmt = select(HomeTimelineEntry.account_id).where(HomeTimelineEntry.status_id == status_id)
+        return list(await session.scalars(stmt))
 
     async def home_page(
         self,

@@ -1,1 +1,1 @@
-"""Typed event payloads and publish-on-commit (the streaming issue fills this in)."""
+"""What happened, as small messages on broker channels, published only after commit."""

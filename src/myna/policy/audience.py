@@ -3,7 +3,7 @@ Receiving is not seeing: every read still passes policy/visibility.py."""
 
 from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, union
 
-from myna.models import Follow, Mention, Status, Visibility
+from myna.models import Follow, Mention, Mute, Status, Visibility
 
 
 def home_recipients(status: Status, author_followers: int, pull_threshold: int) -> Select[int]:
@@ -49,4 +49,27 @@ def pulled_into_home(viewer_id: int, heavy_author_ids: Select[int]) -> ColumnEle
             Status.in_reply_to_account_id == Status.account_id,
             Status.in_reply_to_account_id.in_(followed),
         ),
+    )
+
+
+def muting_any(account_ids: list[int], author_ids: list[int]) -> Select[int]:
+    """Which of `account_ids` muted any of `author_ids`: they are not told of new statuses by
+    them as they happen (the statuses stay out of their timelines when read, too)."""
+    return select(Mute.account_id).where(
+        Mute.account_id.in_(account_ids), Mute.target_account_id.in_(author_ids)
+    )
+
+
+def via_author_channel(status: Status, author_followers: int, pull_threshold: int) -> bool:
+    """Statuses of authors above the threshold go out once, on the author's channel, to the
+    followers listening there; direct statuses never do (they reach their mentions only)."""
+    return author_followers > pull_threshold and status.visibility != Visibility.DIRECT
+
+
+def on_public_streams(status: Status) -> bool:
+    """The public and hashtag streams carry what the public timeline shows."""
+    return (
+        status.visibility == Visibility.PUBLIC
+        and status.reblog_of_id is None
+        and status.in_reply_to_account_id in (None, status.account_id)
     )

@@ -7,13 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from myna.api.deps import account_of, base_url, container, scope
-from myna.api.mastodon.statuses import renderer
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
-from myna.api.schemas.accounts import render_account
 from myna.api.schemas.enums import notification_types
-from myna.lib.clock import iso
+from myna.api.schemas.notifications import render_notifications
 from myna.lib.errors import NotFound, ValidationFailed
 from myna.reads.notifications import NotificationPage
 from myna.reads.tokens import Caller
@@ -22,23 +20,7 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
 def _render(request: Request, page: NotificationPage) -> list[dict[str, Any]]:
-    base = base_url(request)
-    statuses = {s.id: s for s in page.statuses.statuses}
-    r = renderer(request)
-    out = []
-    for n in page.notifications:
-        status = statuses.get(n.status_id) if n.status_id is not None else None
-        out.append(
-            {
-                "id": str(n.id),
-                "type": n.type,
-                "created_at": iso(n.created_at),
-                "group_key": f"ungrouped-{n.id}",
-                "account": render_account(page.accounts[n.from_account_id], base),
-                "status": r.one(page.statuses, status) if status is not None else None,
-            }
-        )
-    return out
+    return render_notifications(page, base_url(request))
 
 
 @router.get("", summary="Your notifications; filter with types[] / exclude_types[]")

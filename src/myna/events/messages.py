@@ -1,0 +1,69 @@
+"""Broker messages: ids and the facts a streaming process needs to route and filter them.
+Entities are rendered by the streaming process that delivers them (once per message), so a
+message stays small and never carries more than its recipients may see.
+
+Channels:
+  user:{account}          home-timeline events for that account (update, delete, status.update)
+  notification:{account}  notifications for that account
+  direct:{account}        conversations, typing and presence for that account
+  control:{account}       "your relations changed": streaming refreshes its block/mute cache
+  author:{account}        statuses of an author above the fan-out threshold (pulled at read)
+  public                  public statuses (every status is local: public:local is the same)
+  hashtag:{tag key}       public statuses with that tag or topic
+"""
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+
+
+def user(account_id: int) -> str:
+    return f"user:{account_id}"
+
+
+def notification(account_id: int) -> str:
+    return f"notification:{account_id}"
+
+
+def direct(account_id: int) -> str:
+    return f"direct:{account_id}"
+
+
+def control(account_id: int) -> str:
+    return f"control:{account_id}"
+
+
+def author(account_id: int) -> str:
+    return f"author:{account_id}"
+
+
+PUBLIC = "public"
+
+
+def hashtag(key: str) -> str:
+    return f"hashtag:{key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """`event` is Mastodon's event name (update, delete, notification, conversation,
+    status.update) or Myna's (typing, presence, relations)."""
+
+    event: str
+    status_id: int | None = None
+    notification_id: int | None = None
+    conversation_id: int | None = None
+    # Whose content this is (the author, and the reposted author): for block and mute checks.
+    account_ids: list[int] = field(default_factory=list)
+    visibility: str | None = None
+    # Accounts mentioned in the status: a mention is what lets a direct post be seen.
+    mentioned_ids: list[int] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Message":
+        return cls(**orjson.loads(raw))

@@ -1,0 +1,34 @@
+"""publish_on_commit: messages leave only once the transaction that caused them committed."""
+
+import logging
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myna.db.database import on_commit
+from myna.events.messages import Message
+
+log = logging.getLogger("myna.events")
+
+
+class Publisher(Protocol):
+    async def publish(self, channel: str, message: bytes) -> None: ...
+
+
+def publish_on_commit(
+    session: AsyncSession, broker: Publisher, channels: list[str], message: Message
+) -> None:
+    if not channels:
+        return
+    data = message.encode()
+
+    async def send() -> None:
+        # The write already committed: a broker outage must not turn it into an error. Clients
+        # catch up through the REST timelines (since_id) when they reconnect.
+        try:
+            for channel in channels:
+                await broker.publish(channel, data)
+        except Exception:
+            log.exception("could not publish %s to %d channels", message.event, len(channels))
+
+    on_commit(session, send)

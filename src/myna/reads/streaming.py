@@ -1,0 +1,74 @@
+"""What a streaming connection needs to know about its viewer to filter events without a
+query per event: whom they follow, block (either way) and mute. Reloaded when a `relations`
+message says they changed."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from myna.db.database import Database
+from myna.models import Account, Block, Follow, Mute
+from myna.reads.bundle import StatusBundle, load_statuses
+from myna.store import statuses as status_store
+
+
+@dataclass
+class ViewerState:
+    following: set[int] = field(default_factory=set)
+    blocked: set[int] = field(default_factory=set)  # either way
+    muted: set[int] = field(default_factory=set)
+    # Followed accounts above the fan-out threshold: their statuses arrive on `author:` channels.
+    pulled_authors: set[int] = field(default_factory=set)
+
+
+class StreamReads:
+    def __init__(self, db: Database, *, pull_threshold: int) -> None:
+        self.db = db
+        self.pull_threshold = pull_threshold
+
+    async def viewer_state(self, viewer_id: int) -> ViewerState:
+        async with self.db.session() as session:
+            following = set(
+                await session.scalars(
+                    select(Follow.target_account_id).where(Follow.account_id == viewer_id)
+                )
+            )
+            blocking = await session.scalars(
+                select(Block.target_account_id).where(Block.account_id == viewer_id)
+            )
+            blocked_by = await session.scalars(
+                select(Block.account_id).where(Block.target_account_id == viewer_id)
+            )
+            muted = set(
+                await session.scalars(
+                    select(Mute.target_account_id).where(Mute.account_id == viewer_id)
+                )
+            )
+            pulled = set(
+                await session.scalars(
+                    select(Follow.target_account_id)
+                    .join(Account, Account.id == Follow.target_account_id)
+                    .where(
+                        Follow.account_id == viewer_id,
+                        Account.followers_count > self.pull_threshold,
+                    )
+                )
+            )
+        return ViewerState(
+            following=following,
+            blocked={*blocking, *blocked_by},
+            muted=muted,
+            pulled_authors=pulled,
+        )
+
+    async def status_for_delivery(self, status_id: int) -> StatusBundle | None:
+        """A status rendered once for every connection that may receive it. Everything around
+        it (counts, the reposted or quoted status) is loaded as an anonymous reader sees it, so
+        a count can fall short for some receivers but never tells anyone what they may not
+        see. The streaming layer decides, per connection, who receives the status itself."""
+        async with self.db.session() as session:
+            status = await status_store.get(session, status_id)
+            if status is None:
+                return None
+            bundle = await load_statuses(session, None, [status])
+        return bundle if bundle.statuses else None

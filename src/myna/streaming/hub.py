@@ -1,0 +1,149 @@
+"""One Hub per server process: it subscribes to the broker channels its connections need
+(once per channel, however many connections) and hands each message to those connections.
+
+Messages are processed by a single dispatcher task in arrival order; rendering happens once
+per message (and once per receiver for personal events), and frames are queued to
+connections without waiting, so one slow client never delays another."""
+
+import asyncio
+import contextlib
+import logging
+
+from myna.backends.broker import Broker
+from myna.container import Container
+from myna.events.messages import Message
+from myna.lib.text import tag_key
+from myna.reads.streaming import ViewerState
+from myna.streaming import streams
+from myna.streaming.connection import Connection, Frame
+from myna.streaming.render import Renderer
+
+log = logging.getLogger("myna.streaming")
+
+INBOX_LIMIT = 100_000
+
+
+class Hub:
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.broker: Broker = container.broker
+        self.renderer = Renderer(container)
+        self._listeners: dict[str, set[Connection]] = {}
+        self._inbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=INBOX_LIMIT)
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self.connections: set[Connection] = set()
+
+    async def start(self) -> None:
+        """Idempotent: the app's lifespan starts the hub, and so does the first connection
+        (test clients that skip the lifespan still stream)."""
+        if self._task is not None:
+            return
+        self.broker.set_handler(self._receive)
+        self._task = asyncio.create_task(self._dispatch(), name="myna-streaming-hub")
+
+    async def stop(self) -> None:
+        for connection in list(self.connections):
+            connection.drop("The server is shutting down")
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def tag_key(self, name: str) -> str:
+        return tag_key(name)
+
+    async def viewer_state(self, viewer_id: int) -> ViewerState:
+        return await self.container.stream_reads.viewer_state(viewer_id)
+
+    # Subscriptions, counted per channel so the broker hears of each channel once.
+
+    async def attach(self, connection: Connection, channel: str) -> None:
+        async with self._lock:
+            listeners = self._listeners.setdefault(channel, set())
+            first = not listeners
+            listeners.add(connection)
+            if first:
+                await self.broker.subscribe(channel)
+
+    async def detach(self, connection: Connection, channel: str) -> None:
+        async with self._lock:
+            listeners = self._listeners.get(channel)
+            if listeners is None:
+                return
+            listeners.discard(connection)
+            if not listeners:
+                del self._listeners[channel]
+                await self.broker.unsubscribe(channel)
+
+    async def register(self, connection: Connection) -> None:
+        self.connections.add(connection)
+        await connection.open()
+
+    async def unregister(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        await connection.close()
+
+    # Presence (filled in by the conversations work): called when an account's connection
+    # opens or closes.
+
+    async def came_online(self, connection: Connection) -> None:
+        return None
+
+    async def went_offline(self, connection: Connection) -> None:
+        return None
+
+    async def typing(self, connection: Connection, conversation: object) -> None:
+        from myna.streaming.connection import StreamError
+
+        raise StreamError("Typing notices are not available yet", 400)
+
+    # Delivery.
+
+    async def _receive(self, channel: str, raw: bytes) -> None:
+        try:
+            self._inbox.put_nowait((channel, raw))
+        except asyncio.QueueFull:
+            log.error("streaming inbox full: dropping a message for %s", channel)
+
+    async def _dispatch(self) -> None:
+        while True:
+            channel, raw = await self._inbox.get()
+            try:
+                await self._deliver(channel, Message.decode(raw))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("could not deliver a message on %s", channel)
+
+    async def _deliver(self, channel: str, message: Message) -> None:
+        listeners = list(self._listeners.get(channel, ()))
+        if not listeners:
+            return
+        if message.event == "relations":
+            for connection in listeners:
+                await connection.refresh()
+            return
+        shared: str | None = None
+        shared_done = False
+        personal: dict[int, str | None] = {}
+        for connection in listeners:
+            subs = connection.streams_for(channel, message.event)
+            if not subs or not connection.may_receive(message):
+                continue
+            if message.event in ("update", "delete", "status.update"):
+                if not shared_done:
+                    shared = await self.renderer.shared(message)
+                    shared_done = True
+                payload = shared
+            else:
+                viewer = connection.viewer_id
+                if viewer is None:
+                    continue
+                if viewer not in personal:
+                    personal[viewer] = await self.renderer.personal(message, viewer)
+                payload = personal[viewer]
+            if payload is None:
+                continue
+            for sub in subs:
+                connection.offer(Frame(streams.label(sub.stream, sub.tag), message.event, payload))
