@@ -27,6 +27,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=settings.log_level,
         proxy_headers=True,
         server_header=False,
+        # WebSocket pings keep idle streaming connections alive through proxies and find dead
+        # peers; client messages are tiny, so a large frame is refused by the server itself.
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        ws_max_size=64 * 1024,
     )
     return 0
 
