@@ -59,6 +59,7 @@ lint: install
 
 # SQLite pass (no database env), then the PostgreSQL pass; see scripts/test-postgres.sh
 # for how PostgreSQL is found (MYNA_TEST_POSTGRES_URL or a throwaway cluster).
+# MYNA_TEST_REDIS_URL, when set (.ci/run sets it), reaches both passes.
 test: install lint
 	env -u MYNA_TEST_DATABASE_URL bash scripts/pytest-pass.sh SQLite $(PYTEST_ARGS)
 	bash scripts/test-postgres.sh $(PYTEST_ARGS)

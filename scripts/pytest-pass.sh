@@ -8,7 +8,7 @@ PYTEST=${PYTEST:-$ROOT/.venv/bin/pytest}
 label=${1:?usage: pytest-pass.sh LABEL [pytest args...]}
 shift
 
-echo "==> pytest ($label)${MYNA_TEST_DATABASE_URL:+ MYNA_TEST_DATABASE_URL=$MYNA_TEST_DATABASE_URL}"
+echo "==> pytest ($label)${MYNA_TEST_DATABASE_URL:+ MYNA_TEST_DATABASE_URL=$MYNA_TEST_DATABASE_URL}${MYNA_TEST_REDIS_URL:+ MYNA_TEST_REDIS_URL=$MYNA_TEST_REDIS_URL}"
 cd "$ROOT" || exit 1
 "$PYTEST" "$@"
 rc=$?

@@ -10,6 +10,8 @@
 # MYNA_TEST_POSTGRES=0 skips the pass on purpose.
 #
 # pytest then runs with MYNA_TEST_DATABASE_URL=postgresql+asyncpg://...
+# MYNA_TEST_REDIS_URL, when set (CI: redis://127.0.0.1:6379/15), passes through unchanged: with
+# both set, the Redis backends and the two-process test (tests/e2e/test_multiprocess.py) run.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

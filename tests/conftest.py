@@ -21,6 +21,8 @@ from myna.db.database import Database
 from myna.migrations import run_migrations
 
 POSTGRES_URL = os.environ.get("MYNA_TEST_DATABASE_URL")
+# Redis for the scale-out backends (CI: redis://127.0.0.1:6379/15); their tests skip without it.
+REDIS_URL = os.environ.get("MYNA_TEST_REDIS_URL")
 BASE_URL = "http://testserver"
 
 

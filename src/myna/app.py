@@ -10,7 +10,15 @@ from starlette.staticfiles import StaticFiles
 
 from myna import __version__
 from myna.api import errors
-from myna.api.mastodon import accounts, instance, notifications, statuses, timelines
+from myna.api.mastodon import (
+    accounts,
+    conversations,
+    instance,
+    notifications,
+    statuses,
+    timelines,
+)
+from myna.api.myna import presence
 from myna.config import Settings
 from myna.container import Container, build
 from myna.oauth import routes as oauth_routes
@@ -52,7 +60,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = services
     app.state.hub = hub
     errors.install(app)
-    for module in (instance, accounts, statuses, timelines, notifications):
+    for module in (instance, accounts, statuses, timelines, notifications, conversations, presence):
         app.include_router(module.router)
     app.include_router(oauth_routes.router)
     app.include_router(streaming_routes.router)

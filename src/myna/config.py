@@ -14,6 +14,9 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         default="", description="redis://... : broker (and later jobs, timelines) in Redis"
     )
+    redis_prefix: str = Field(
+        default="myna:", description="Prefix of Redis channel names: one per instance on a Redis"
+    )
     streaming_heartbeat_seconds: float = Field(
         default=15.0, gt=0, description="Idle streaming connections get a heartbeat this often"
     )

@@ -5,15 +5,19 @@ from dataclasses import dataclass
 
 from myna.actions.accounts import AccountActions
 from myna.actions.apps import AppActions
+from myna.actions.conversations import ConversationActions
 from myna.actions.markers import MarkerActions
 from myna.actions.notifications import NotificationActions
+from myna.actions.presence import PresenceActions
 from myna.actions.relations import RelationActions
 from myna.actions.statuses import StatusActions
 from myna.backends.broker import Broker, LocalBroker, RedisBroker
+from myna.backends.presence import LocalPresence, Presence, RedisPresence
 from myna.backends.timelines import SqlTimelines, TimelineBackend
 from myna.config import Settings
 from myna.db.database import Database
 from myna.reads.accounts import AccountReads
+from myna.reads.conversations import ConversationReads
 from myna.reads.markers import MarkerReads
 from myna.reads.notifications import NotificationReads
 from myna.reads.statuses import StatusReads
@@ -39,16 +43,30 @@ class Container:
     marker_reads: MarkerReads
     token_reads: TokenReads
     stream_reads: StreamReads
+    presence: Presence
+    conversation_actions: ConversationActions
+    presence_actions: PresenceActions
+    conversation_reads: ConversationReads
 
     async def close(self) -> None:
         await self.broker.close()
+        await self.presence.close()
         await self.db.dispose()
 
 
 def build(settings: Settings) -> Container:
     db = Database(settings.database_url)
     timelines = SqlTimelines()
-    broker: Broker = RedisBroker(settings.redis_url) if settings.redis_url else LocalBroker()
+    broker: Broker = (
+        RedisBroker(settings.redis_url, settings.redis_prefix)
+        if settings.redis_url
+        else LocalBroker()
+    )
+    presence: Presence = (
+        RedisPresence(settings.redis_url, settings.redis_prefix)
+        if settings.redis_url
+        else LocalPresence()
+    )
     threshold = settings.fanout_pull_threshold
     return Container(
         settings=settings,
@@ -74,4 +92,8 @@ def build(settings: Settings) -> Container:
         marker_reads=MarkerReads(db),
         token_reads=TokenReads(db),
         stream_reads=StreamReads(db, pull_threshold=threshold),
+        presence=presence,
+        conversation_actions=ConversationActions(db, broker),
+        presence_actions=PresenceActions(db, presence, broker),
+        conversation_reads=ConversationReads(db, presence),
     )

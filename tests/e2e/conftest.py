@@ -79,6 +79,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         MYNA_DATABASE_URL=_database_url(workdir),
         MYNA_BASE_URL=base,
         MYNA_LOG_LEVEL="warning",
+        # A client thread blocked reading an SSE stream notices that it was closed only when
+        # the next bytes arrive; a short heartbeat lets streaming tests end promptly.
+        MYNA_STREAMING_HEARTBEAT_SECONDS="0.5",
         PYTHONUNBUFFERED="1",
     )
     log = workdir / "server.log"

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from myna.actions.conversations import forget_direct, record_direct
 from myna.actions.notifications import notify
 from myna.backends.timelines import TimelineBackend
 from myna.db.database import Database
@@ -18,7 +19,7 @@ from myna.lib.html import render_status
 from myna.lib.ids import new_id
 from myna.models import Favourite, Mention, NotificationType, Status, Tag, Visibility
 from myna.policy import visibility as rules
-from myna.policy.access import access_own_status, access_status, blocked_either_way
+from myna.policy.access import access_own_status, access_status
 from myna.policy.audience import (
     home_recipients,
     muting_any,
@@ -221,10 +222,17 @@ class StatusActions:
         those who muted its authors), the author's channel for pulled authors, and the public
         and hashtag streams for what the public timeline shows."""
         authors = [status.account_id]
+        shown = status
         if status.reblog_of_id is not None:
             original = await store.get(session, status.reblog_of_id)
             if original is not None:
                 authors.append(original.account_id)
+                shown = original
+        # The entity embeds the quoted status: its author's blocks and mutes count too.
+        if shown.quote_of_id is not None:
+            quoted = await store.get(session, shown.quote_of_id)
+            if quoted is not None:
+                authors.append(quoted.account_id)
         muters = set(await session.scalars(muting_any(holders, authors))) if holders else set()
         channels = [channels_for.user(a) for a in holders if a not in muters]
         if via_author_channel(status, author_followers, self.pull_threshold):
@@ -245,15 +253,14 @@ class StatusActions:
     async def _announce_direct(
         self, session: AsyncSession, status: Status, mentioned_ids: list[int]
     ) -> None:
-        """A direct status is a message in a conversation: its participants hear of it on their
-        `direct` stream (those across a block from the author are not participants)."""
-        participants = [status.account_id]
-        for account_id in mentioned_ids:
-            if not await blocked_either_way(session, status.account_id, account_id):
-                participants.append(account_id)
+        """A direct status is a message in a conversation, filed in this transaction: its
+        participants hear of it on their `direct` stream (those across a block from the author
+        are not participants)."""
+        participants = await record_direct(session, status, mentioned_ids)
         message = Message(
             event="conversation",
             status_id=status.id,
+            conversation_id=status.conversation_id,
             account_ids=[status.account_id],
             visibility=status.visibility,
             mentioned_ids=mentioned_ids,
@@ -278,6 +285,7 @@ class StatusActions:
         tags = (await store.tags_of(session, [status.id])).get(status.id, [])
         await self._announce(session, "delete", status, followers, holders, [t.key for t in tags])
         await store.delete_one(session, status.id)
+        await forget_direct(session, status)
         if rules.counted_in_profile(status.visibility):
             await account_store.adjust_counts(session, status.account_id, statuses=-1)
 

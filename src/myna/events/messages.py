@@ -54,7 +54,8 @@ class Message:
     status_id: int | None = None
     notification_id: int | None = None
     conversation_id: int | None = None
-    # Whose content this is (the author, and the reposted author): for block and mute checks.
+    # Whose content this is (the author, the reposted and the quoted authors): for block and
+    # mute checks. The first is the author.
     account_ids: list[int] = field(default_factory=list)
     visibility: str | None = None
     # Accounts mentioned in the status: a mention is what lets a direct post be seen.

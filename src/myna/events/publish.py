@@ -32,3 +32,14 @@ def publish_on_commit(
             log.exception("could not publish %s to %d channels", message.event, len(channels))
 
     on_commit(session, send)
+
+
+async def publish_now(broker: Publisher, channels: list[str], message: Message) -> None:
+    """For what no transaction causes (typing, presence): sent at once, and, like a
+    committed write's events, never turned into the caller's error by a broker outage."""
+    data = message.encode()
+    try:
+        for channel in channels:
+            await broker.publish(channel, data)
+    except Exception:
+        log.exception("could not publish %s to %d channels", message.event, len(channels))

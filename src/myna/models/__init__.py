@@ -1,6 +1,7 @@
 """SQLAlchemy tables, one module per aggregate. Tables only: no logic, no JSON shapes."""
 
 from myna.models.account import Account
+from myna.models.conversation import Conversation, ConversationMember
 from myna.models.marker import Marker
 from myna.models.notification import Notification, NotificationType
 from myna.models.oauth import OAuthApp, OAuthCode, OAuthToken
@@ -19,6 +20,8 @@ from myna.models.timeline import HomeTimelineEntry
 __all__ = [
     "Account",
     "Block",
+    "Conversation",
+    "ConversationMember",
     "Favourite",
     "Follow",
     "FollowRequest",

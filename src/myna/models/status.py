@@ -24,6 +24,7 @@ class Status(Base):
     __table_args__ = (
         Index("ix_statuses_account_id_id", "account_id", "id"),
         Index("ix_statuses_visibility_id", "visibility", "id"),
+        Index("ix_statuses_conversation_id_id", "conversation_id", "id"),
         # One plain repost per account per status.
         Index(
             "uq_statuses_account_reblog",
@@ -49,6 +50,10 @@ class Status(Base):
         ForeignKey("statuses.id", ondelete="CASCADE"), index=True, default=None
     )
     quote_of_id: Mapped[int | None] = mapped_column(index=True, default=None)
+    # Direct statuses belong to a conversation (models/conversation.py). No foreign key: SQLite
+    # can add one to an existing table only by rebuilding it, and a conversation is deleted only
+    # once no status refers to it.
+    conversation_id: Mapped[int | None] = mapped_column(default=None)
     app_id: Mapped[int | None] = mapped_column(
         ForeignKey("oauth_apps.id", ondelete="SET NULL"), default=None
     )

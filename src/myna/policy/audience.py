@@ -3,7 +3,8 @@ Receiving is not seeing: every read still passes policy/visibility.py."""
 
 from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, union
 
-from myna.models import Follow, Mention, Mute, Status, Visibility
+from myna.models import Account, ConversationMember, Follow, Mention, Mute, Status, Visibility
+from myna.policy.visibility import blocked_between
 
 
 def home_recipients(status: Status, author_followers: int, pull_threshold: int) -> Select[int]:
@@ -72,4 +73,41 @@ def on_public_streams(status: Status) -> bool:
         status.visibility == Visibility.PUBLIC
         and status.reblog_of_id is None
         and status.in_reply_to_account_id in (None, status.account_id)
+    )
+
+
+def direct_participants(author_id: int, mentioned_ids: list[int]) -> Select[int]:
+    """The mentioned accounts that take part in a direct status's conversation (with its
+    author): not those across a block from the author, who could not see it anyway."""
+    return select(Account.id).where(
+        Account.id.in_(mentioned_ids),
+        Account.id != author_id,
+        ~blocked_between(author_id, Account.id),
+    )
+
+
+def conversation_partners(account_id: int) -> Select[int]:
+    """Who shares a conversation with `account_id`, less anyone across a block: they hear
+    when the account comes online or goes offline."""
+    mine = select(ConversationMember.conversation_id).where(
+        ConversationMember.account_id == account_id
+    )
+    return (
+        select(ConversationMember.account_id)
+        .where(
+            ConversationMember.conversation_id.in_(mine),
+            ConversationMember.account_id != account_id,
+            ~blocked_between(account_id, ConversationMember.account_id),
+        )
+        .distinct()
+    )
+
+
+def conversation_others(conversation_id: int, account_id: int) -> Select[int]:
+    """The other members of a conversation that `account_id` may reach (typing notices): not
+    those across a block from them."""
+    return select(ConversationMember.account_id).where(
+        ConversationMember.conversation_id == conversation_id,
+        ConversationMember.account_id != account_id,
+        ~blocked_between(account_id, ConversationMember.account_id),
     )

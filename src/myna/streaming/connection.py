@@ -104,8 +104,13 @@ class Connection:
         tag_key = self.hub.tag_key(tag.strip().lstrip("#")) if tag else None
         sub = self.subscriptions.pop((stream, tag_key), None)
         if sub is not None:
-            for channel in sub.channels:
+            for channel in set(sub.channels) - self._channels_in_use():
                 await self.hub.detach(self, channel)
+
+    def _channels_in_use(self) -> set[str]:
+        """Streams share channels (public and public:local, user and user:notification): one
+        stays attached while any subscription still reads it."""
+        return {channel for sub in self.subscriptions.values() for channel in sub.channels}
 
     async def refresh(self) -> None:
         """Relations changed: reload them, and follow pulled authors' channels anew."""
@@ -116,11 +121,12 @@ class Connection:
             wanted = streams.channels(
                 sub.stream, self.viewer_id, sub.tag_key, self.state.pulled_authors
             )
-            for channel in set(sub.channels) - set(wanted):
-                await self.hub.detach(self, channel)
+            dropped = set(sub.channels) - set(wanted)
             for channel in set(wanted) - set(sub.channels):
                 await self.hub.attach(self, channel)
             sub.channels = wanted
+            for channel in dropped - self._channels_in_use():
+                await self.hub.detach(self, channel)
 
     def may_receive(self, message: Message) -> bool:
         """The one visibility rule, with this viewer's relations, before anything is sent."""

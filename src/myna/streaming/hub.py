@@ -8,19 +8,29 @@ connections without waiting, so one slow client never delays another."""
 import asyncio
 import contextlib
 import logging
+import uuid
 
 from myna.backends.broker import Broker
 from myna.container import Container
 from myna.events.messages import Message
+from myna.lib.errors import NotFound
+from myna.lib.ids import parse_id
 from myna.lib.text import tag_key
+from myna.policy import scopes as scope_rules
 from myna.reads.streaming import ViewerState
 from myna.streaming import streams
-from myna.streaming.connection import Connection, Frame
+from myna.streaming.connection import Connection, Frame, StreamError
 from myna.streaming.render import Renderer
 
 log = logging.getLogger("myna.streaming")
 
 INBOX_LIMIT = 100_000
+# Names this process's connections in the presence backend, which other processes share.
+PROCESS_ID = uuid.uuid4().hex
+
+
+def _presence_id(connection: Connection) -> str:
+    return f"{PROCESS_ID}:{id(connection)}"
 
 
 class Hub:
@@ -84,19 +94,35 @@ class Hub:
         self.connections.discard(connection)
         await connection.close()
 
-    # Presence (filled in by the conversations work): called when an account's connection
-    # opens or closes.
+    # Presence and typing (docs/streaming.md): called when a signed-in connection opens or
+    # closes, and when its client says it is typing.
 
     async def came_online(self, connection: Connection) -> None:
-        return None
+        if connection.viewer_id is not None:
+            await self.container.presence_actions.do_connect(
+                connection.viewer_id, _presence_id(connection)
+            )
 
     async def went_offline(self, connection: Connection) -> None:
-        return None
+        if connection.viewer_id is not None:
+            await self.container.presence_actions.do_disconnect(
+                connection.viewer_id, _presence_id(connection)
+            )
 
     async def typing(self, connection: Connection, conversation: object) -> None:
-        from myna.streaming.connection import StreamError
-
-        raise StreamError("Typing notices are not available yet", 400)
+        if connection.viewer_id is None:
+            raise StreamError("Missing access token", 401)
+        if not scope_rules.allows(connection.scopes, "write:conversations"):
+            raise StreamError("Access token does not have the required scopes", 403)
+        conversation_id = parse_id(conversation)
+        if conversation_id is None:
+            raise StreamError("conversation must be a conversation id", 400)
+        try:
+            await self.container.conversation_actions.do_typing(
+                connection.viewer_id, conversation_id
+            )
+        except NotFound as exc:  # not a participant looks the same as no such conversation
+            raise StreamError(exc.message, 404) from None
 
     # Delivery.
 

@@ -3,6 +3,7 @@ for what every receiver sees alike, once per receiver for what is theirs."""
 
 import orjson
 
+from myna.api.schemas.conversations import render_conversations
 from myna.api.schemas.notifications import render_notifications
 from myna.api.schemas.statuses import StatusRenderer
 from myna.container import Container
@@ -39,6 +40,15 @@ class Renderer:
                 return None
             rendered = render_notifications(page, self.base_url)
             return orjson.dumps(rendered[0]).decode() if rendered else None
+        if message.event == "conversation" and message.conversation_id is not None:
+            try:
+                conversation = await self.container.conversation_reads.one(
+                    viewer_id, message.conversation_id
+                )
+            except NotFound:
+                return None
+            conversations = render_conversations(conversation, self.base_url)
+            return orjson.dumps(conversations[0]).decode() if conversations else None
         if message.event in ("typing", "presence"):
             return orjson.dumps(message.extra).decode()
         return None

@@ -1,0 +1,1 @@
+"""Myna's own API extensions, under /api/v1/myna."""
