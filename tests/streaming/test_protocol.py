@@ -17,7 +17,9 @@ from myna.config import Settings
 from tests.conftest import MakeUser
 from tests.streaming.conftest import WS_MAX_SIZE, Act, Listener, Post, Streams, ws_url
 
-SLOW_QUEUE = 4
+# Above the 7 frames one post can put on a socket at once (test_several_streams...), far
+# below the hundreds the slow client is sent.
+SLOW_QUEUE = 16
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ MAX_BACKOFF = 5.0  # seconds between reconnection attempts, at most
 class Broker(Protocol):
     async def publish(self, channel: str, message: bytes) -> None: ...
 
+    async def publish_many(self, channels: list[str], message: bytes) -> None: ...
+
     async def subscribe(self, channel: str) -> None: ...
 
     async def unsubscribe(self, channel: str) -> None: ...
@@ -50,6 +52,10 @@ class LocalBroker:
     async def publish(self, channel: str, message: bytes) -> None:
         if self._handler is not None and channel in self._channels:
             await self._handler(channel, message)
+
+    async def publish_many(self, channels: list[str], message: bytes) -> None:
+        for channel in channels:
+            await self.publish(channel, message)
 
     async def subscribe(self, channel: str) -> None:
         self._channels.add(channel)
@@ -106,6 +112,13 @@ class RedisBroker:
     async def publish(self, channel: str, message: bytes) -> None:
         # Errors reach the caller: publish_on_commit logs them, the write stands.
         await self._redis.publish(self._prefix + channel, message)
+
+    async def publish_many(self, channels: list[str], message: bytes) -> None:
+        """One round trip for a whole fan-out (a copy per follower), not one per channel."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for channel in channels:
+                pipe.publish(self._prefix + channel, message)
+            await pipe.execute()
 
     async def subscribe(self, channel: str) -> None:
         """Returns once Redis confirmed the subscription, so anything published afterwards

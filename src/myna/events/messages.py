@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from myna.lib.ids import new_id
+
 
 def user(account_id: int) -> str:
     return f"user:{account_id}"
@@ -61,6 +63,9 @@ class Message:
     # Accounts mentioned in the status: a mention is what lets a direct post be seen.
     mentioned_ids: list[int] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # One publish goes to many channels (a copy per follower): the copies share this id, so a
+    # streaming process renders the status once per publish, not once per copy.
+    id: int = field(default_factory=new_id)
 
     def encode(self) -> bytes:
         return orjson.dumps(asdict(self))

@@ -12,7 +12,7 @@ log = logging.getLogger("myna.events")
 
 
 class Publisher(Protocol):
-    async def publish(self, channel: str, message: bytes) -> None: ...
+    async def publish_many(self, channels: list[str], message: bytes) -> None: ...
 
 
 def publish_on_commit(
@@ -26,8 +26,7 @@ def publish_on_commit(
         # The write already committed: a broker outage must not turn it into an error. Clients
         # catch up through the REST timelines (since_id) when they reconnect.
         try:
-            for channel in channels:
-                await broker.publish(channel, data)
+            await broker.publish_many(channels, data)
         except Exception:
             log.exception("could not publish %s to %d channels", message.event, len(channels))
 
@@ -39,7 +38,6 @@ async def publish_now(broker: Publisher, channels: list[str], message: Message) 
     committed write's events, never turned into the caller's error by a broker outage."""
     data = message.encode()
     try:
-        for channel in channels:
-            await broker.publish(channel, data)
+        await broker.publish_many(channels, data)
     except Exception:
         log.exception("could not publish %s to %d channels", message.event, len(channels))

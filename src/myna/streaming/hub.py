@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import OrderedDict
 
 from myna.backends.broker import Broker
 from myna.container import Container
@@ -25,6 +26,7 @@ from myna.streaming.render import Renderer
 log = logging.getLogger("myna.streaming")
 
 INBOX_LIMIT = 100_000
+RENDERED_KEPT = 1024
 # Names this process's connections in the presence backend, which other processes share.
 PROCESS_ID = uuid.uuid4().hex
 
@@ -43,6 +45,13 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self.connections: set[Connection] = set()
+        self._rendered: OrderedDict[int, str | None] = OrderedDict()
+
+    def _remember(self, message_id: int, payload: str | None) -> None:
+        """Keep recent renderings: the copies of one publish arrive one channel at a time."""
+        self._rendered[message_id] = payload
+        while len(self._rendered) > RENDERED_KEPT:
+            self._rendered.popitem(last=False)
 
     async def start(self) -> None:
         """Idempotent: the app's lifespan starts the hub, and so does the first connection
@@ -151,7 +160,9 @@ class Hub:
                 await connection.refresh()
             return
         shared: str | None = None
-        shared_done = False
+        shared_done = message.id in self._rendered
+        if shared_done:
+            shared = self._rendered[message.id]
         personal: dict[int, str | None] = {}
         for connection in listeners:
             subs = connection.streams_for(channel, message.event)
@@ -161,6 +172,7 @@ class Hub:
                 if not shared_done:
                     shared = await self.renderer.shared(message)
                     shared_done = True
+                    self._remember(message.id, shared)
                 payload = shared
             else:
                 viewer = connection.viewer_id
