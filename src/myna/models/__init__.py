@@ -2,6 +2,15 @@
 
 from myna.models.account import Account
 from myna.models.conversation import Conversation, ConversationMember
+from myna.models.group import (
+    Group,
+    GroupBan,
+    GroupInvite,
+    GroupMember,
+    GroupPrivacy,
+    GroupRequest,
+    GroupRole,
+)
 from myna.models.marker import Marker
 from myna.models.notification import Notification, NotificationType
 from myna.models.oauth import OAuthApp, OAuthCode, OAuthToken
@@ -25,6 +34,13 @@ __all__ = [
     "Favourite",
     "Follow",
     "FollowRequest",
+    "Group",
+    "GroupBan",
+    "GroupInvite",
+    "GroupMember",
+    "GroupPrivacy",
+    "GroupRequest",
+    "GroupRole",
     "HomeTimelineEntry",
     "IdempotencyKey",
     "Marker",

@@ -15,6 +15,7 @@ class Visibility(enum.StrEnum):
     UNLISTED = "unlisted"
     FOLLOWERS = "followers"
     DIRECT = "direct"
+    GROUP = "group"
 
 
 class Status(Base):
@@ -25,6 +26,7 @@ class Status(Base):
         Index("ix_statuses_account_id_id", "account_id", "id"),
         Index("ix_statuses_visibility_id", "visibility", "id"),
         Index("ix_statuses_conversation_id_id", "conversation_id", "id"),
+        Index("ix_statuses_group_id_id", "group_id", "id"),
         # One plain repost per account per status.
         Index(
             "uq_statuses_account_reblog",
@@ -54,6 +56,8 @@ class Status(Base):
     # can add one to an existing table only by rebuilding it, and a conversation is deleted only
     # once no status refers to it.
     conversation_id: Mapped[int | None] = mapped_column(default=None)
+    # For visibility GROUP: the group it was posted to (no foreign key: see migration 0003).
+    group_id: Mapped[int | None] = mapped_column(default=None)
     app_id: Mapped[int | None] = mapped_column(
         ForeignKey("oauth_apps.id", ondelete="SET NULL"), default=None
     )
