@@ -80,9 +80,15 @@ BAD_MESSAGES = [
     ),
     pytest.param(
         '{"type": "subscribe", "stream": "group"}',
-        "The group stream is not available yet",
-        400,
-        id="reserved-stream",
+        "Group not found",
+        404,
+        id="group-stream-without-group",
+    ),
+    pytest.param(
+        '{"type": "subscribe", "stream": "group", "group": "999"}',
+        "Group not found",
+        404,
+        id="group-stream-of-no-group",
     ),
 ]
 

@@ -26,6 +26,7 @@ from myna.policy.audience import (
     on_public_streams,
     via_author_channel,
 )
+from myna.policy.groups import check_can_post, members_among
 from myna.store import accounts as account_store
 from myna.store import notifications as notification_store
 from myna.store import statuses as store
@@ -42,6 +43,7 @@ class NewStatus:
     visibility: Visibility | None = None
     in_reply_to_id: int | None = None
     quoted_status_id: int | None = None
+    group_id: int | None = None
     spoiler_text: str = ""
     sensitive: bool = False
     language: str | None = None
@@ -130,6 +132,25 @@ class StatusActions:
                 quoted = await access_status(session, author_id, quoted.reblog_of_id)
             if not rules.shareable(quoted):
                 raise ValidationFailed("Validation failed: This status cannot be quoted")
+        visibility = new.visibility or Visibility(author.default_visibility)
+        group_id = new.group_id
+        if parent is not None and rules.is_group(parent.visibility):
+            # Replies to a group post stay in its group.
+            if new.visibility is not None and not rules.is_group(new.visibility):
+                raise ValidationFailed(
+                    "Validation failed: A reply to a group post stays in the group"
+                )
+            if group_id is not None and group_id != parent.group_id:
+                raise ValidationFailed(
+                    "Validation failed: A reply to a group post stays in the group"
+                )
+            visibility, group_id = Visibility.GROUP, parent.group_id
+        if rules.is_group(visibility):
+            if group_id is None:
+                raise ValidationFailed("Validation failed: group_id is required for a group post")
+            await check_can_post(session, author_id, group_id)
+        elif group_id is not None:
+            raise ValidationFailed("Validation failed: group_id needs visibility group")
 
         parsed = text_rules.parse(new.text)
         mentioned = await account_store.by_usernames(session, parsed.mentions)
@@ -142,7 +163,8 @@ class StatusActions:
             content=render_status(parsed, base_url=self.base_url, mention_urls=mention_urls),
             spoiler_text=new.spoiler_text,
             sensitive=new.sensitive or bool(new.spoiler_text),
-            visibility=(new.visibility or Visibility(author.default_visibility)).value,
+            visibility=visibility.value,
+            group_id=group_id,
             language=new.language or author.default_language or None,
             in_reply_to_id=parent.id if parent else None,
             in_reply_to_account_id=parent.account_id if parent else None,
@@ -166,13 +188,23 @@ class StatusActions:
             statuses=1 if rules.counted_in_profile(status.visibility) else 0,
             last_status_at=now,
         )
-        holders = await self.timelines.fan_out(
-            session, status.id, home_recipients(status, author.followers_count, self.pull_threshold)
+        holders = (
+            []  # group posts are never fanned out: members' reads pull the group's feed
+            if status.group_id is not None
+            else await self.timelines.fan_out(
+                session,
+                status.id,
+                home_recipients(status, author.followers_count, self.pull_threshold),
+            )
         )
         tag_keys = [text_rules.tag_key(name) for name in parsed.tags]
         await self._announce(session, "update", status, author.followers_count, holders, tag_keys)
         if status.visibility == Visibility.DIRECT:
             await self._announce_direct(session, status, [a.id for a in mentioned])
+        if status.group_id is not None:
+            # Mentions in a group post reach members only.
+            members = await members_among(session, status.group_id, [a.id for a in mentioned])
+            mentioned = [a for a in mentioned if a.id in members]
         for account in mentioned:
             await notify(
                 session,
@@ -219,27 +251,21 @@ class StatusActions:
         tag_keys: list[str],
     ) -> None:
         """Tell the streams, after commit: the accounts whose home feed holds the status (less
-        those who muted its authors), the author's channel for pulled authors, and the public
-        and hashtag streams for what the public timeline shows."""
+        those who muted its authors), the author's channel for pulled authors, the public
+        and hashtag streams for what the public timeline shows, and a group's channel for its
+        posts (and nothing else)."""
         authors = [status.account_id]
-        shown = status
+        quoted_id = status.quote_of_id
         if status.reblog_of_id is not None:
             original = await store.get(session, status.reblog_of_id)
             if original is not None:
                 authors.append(original.account_id)
-                shown = original
-        # The entity embeds the quoted status: its author's blocks and mutes count too.
-        if shown.quote_of_id is not None:
-            quoted = await store.get(session, shown.quote_of_id)
-            if quoted is not None:
+                quoted_id = original.quote_of_id
+        if quoted_id is not None:
+            # The payload embeds the quoted status: its author is checked for blocks and mutes.
+            quoted = await store.get(session, quoted_id)
+            if quoted is not None and quoted.account_id not in authors:
                 authors.append(quoted.account_id)
-        muters = set(await session.scalars(muting_any(holders, authors))) if holders else set()
-        channels = [channels_for.user(a) for a in holders if a not in muters]
-        if via_author_channel(status, author_followers, self.pull_threshold):
-            channels.append(channels_for.author(status.account_id))
-        if on_public_streams(status):
-            channels.append(channels_for.PUBLIC)
-            channels.extend(channels_for.hashtag(key) for key in tag_keys)
         mentioned = (await store.mentions_of(session, [status.id])).get(status.id, [])
         message = Message(
             event=event,
@@ -247,7 +273,20 @@ class StatusActions:
             account_ids=authors,
             visibility=status.visibility,
             mentioned_ids=mentioned,
+            group_id=status.group_id,
         )
+        if status.group_id is not None:
+            # Members, and the home streams of members who show the group at home, listen on
+            # the group's channel; nobody else hears of a group post.
+            publish_on_commit(session, self.broker, [channels_for.group(status.group_id)], message)
+            return
+        muters = set(await session.scalars(muting_any(holders, authors))) if holders else set()
+        channels = [channels_for.user(a) for a in holders if a not in muters]
+        if via_author_channel(status, author_followers, self.pull_threshold):
+            channels.append(channels_for.author(status.account_id))
+        if on_public_streams(status):
+            channels.append(channels_for.PUBLIC)
+            channels.extend(channels_for.hashtag(key) for key in tag_keys)
         publish_on_commit(session, self.broker, channels, message)
 
     async def _announce_direct(

@@ -10,6 +10,7 @@ Channels:
   author:{account}        statuses of an author above the fan-out threshold (pulled at read)
   public                  public statuses (every status is local: public:local is the same)
   hashtag:{tag key}       public statuses with that tag or topic
+  group:{group}           a group's posts, for its members
 """
 
 from dataclasses import asdict, dataclass, field
@@ -43,6 +44,10 @@ def author(account_id: int) -> str:
 PUBLIC = "public"
 
 
+def group(group_id: int) -> str:
+    return f"group:{group_id}"
+
+
 def hashtag(key: str) -> str:
     return f"hashtag:{key}"
 
@@ -63,6 +68,8 @@ class Message:
     # Accounts mentioned in the status: a mention is what lets a direct post be seen.
     mentioned_ids: list[int] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # For a group status: its group (only members, who listen on its channel, may receive it).
+    group_id: int | None = None
     # One publish goes to many channels (a copy per follower): the copies share this id, so a
     # streaming process renders the status once per publish, not once per copy.
     id: int = field(default_factory=new_id)

@@ -3,7 +3,16 @@ Receiving is not seeing: every read still passes policy/visibility.py."""
 
 from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, union
 
-from myna.models import Account, ConversationMember, Follow, Mention, Mute, Status, Visibility
+from myna.models import (
+    Account,
+    ConversationMember,
+    Follow,
+    GroupMember,
+    Mention,
+    Mute,
+    Status,
+    Visibility,
+)
 from myna.policy.visibility import blocked_between
 
 
@@ -111,3 +120,12 @@ def conversation_others(conversation_id: int, account_id: int) -> Select[int]:
         ConversationMember.account_id != account_id,
         ~blocked_between(account_id, ConversationMember.account_id),
     )
+
+
+def group_posts_in_home(viewer_id: int) -> ColumnElement[bool]:
+    """SQL: posts of the groups the viewer belongs to and shows at home (group feeds are
+    pulled at read time, never fanned out)."""
+    shown = select(GroupMember.group_id).where(
+        GroupMember.account_id == viewer_id, GroupMember.in_home.is_(True)
+    )
+    return and_(Status.visibility == Visibility.GROUP, Status.group_id.in_(shown))

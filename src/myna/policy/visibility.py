@@ -9,6 +9,11 @@ Viewer V may see status S when neither has blocked the other, and
 and, for a repost, V may also see the reposted status. Anonymous viewers see public and
 unlisted statuses only.
 
+A group status (visibility `group`) follows its own rule instead: V may see it while V is a
+member of its group, or when the group is public; being its author or being mentioned in it
+grants nothing (a removed member sees nothing of the group, their own posts included).
+Blocks apply to group statuses too.
+
 Mutes do not hide a status from a direct look-up (as on Mastodon); they hide it from
 timelines, tag pages and notifications: `timeline_filter` adds them.
 """
@@ -20,6 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from myna.models import Block, Follow, Mention, Mute, Status, Visibility
+from myna.policy.groups import is_member_sql, is_public_group_sql
 
 OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
 # Only open statuses can be reposted or quoted: a repost must never widen an audience.
@@ -35,6 +41,9 @@ class Facts:
     follows_author: bool = False
     mentioned: bool = False
     blocked_either_way: bool = False
+    # For group statuses: the viewer is a member of the group, or the group is public.
+    group_member: bool = False
+    group_public: bool = False
 
 
 def may_see(viewer_id: int | None, status: Status, facts: Facts) -> bool:
@@ -45,6 +54,10 @@ def may_see(viewer_id: int | None, status: Status, facts: Facts) -> bool:
 def may_see_parts(viewer_id: int | None, author_id: int, visibility: str, facts: Facts) -> bool:
     """The rule, for callers that hold a status's author and visibility but not the row (the
     streaming server filtering a broker message)."""
+    if visibility == Visibility.GROUP:
+        if viewer_id is not None and facts.blocked_either_way:
+            return False
+        return facts.group_public or (viewer_id is not None and facts.group_member)
     if viewer_id is None:
         return visibility in OPEN
     if facts.blocked_either_way:
@@ -71,19 +84,27 @@ def blocked_between(
 def _own_rule(
     table: type[Status] | AliasedClass[Status], viewer_id: int | None
 ) -> ColumnElement[bool]:
+    in_group = table.visibility == Visibility.GROUP
     if viewer_id is None:
-        return table.visibility.in_(OPEN)
+        return or_(table.visibility.in_(OPEN), and_(in_group, is_public_group_sql(table.group_id)))
     follows = exists().where(
         Follow.account_id == viewer_id, Follow.target_account_id == table.account_id
     )
     mentioned = exists().where(Mention.status_id == table.id, Mention.account_id == viewer_id)
+    group_ok = or_(is_member_sql(viewer_id, table.group_id), is_public_group_sql(table.group_id))
     return and_(
         ~blocked_between(viewer_id, table.account_id),
         or_(
-            table.account_id == viewer_id,
-            table.visibility.in_(OPEN),
-            and_(table.visibility == Visibility.FOLLOWERS, follows),
-            mentioned,
+            and_(in_group, group_ok),
+            and_(
+                ~in_group,
+                or_(
+                    table.account_id == viewer_id,
+                    table.visibility.in_(OPEN),
+                    and_(table.visibility == Visibility.FOLLOWERS, follows),
+                    mentioned,
+                ),
+            ),
         ),
     )
 
@@ -139,8 +160,13 @@ def shareable(status: Status) -> bool:
 
 
 def counted_in_profile(visibility: str) -> bool:
-    """Whether a status counts in its author's public statuses_count (direct ones do not)."""
-    return visibility != Visibility.DIRECT
+    """Whether a status counts in its author's public statuses_count: direct and group
+    statuses do not (a count must not tell of a secret group)."""
+    return visibility not in (Visibility.DIRECT, Visibility.GROUP)
+
+
+def is_group(visibility: str | None) -> bool:
+    return visibility == Visibility.GROUP
 
 
 def not_blocked(

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.backends.timelines import TimelineBackend
@@ -12,7 +12,8 @@ from myna.lib.text import tag_key
 from myna.models import Account, Favourite, Follow, Status, StatusTag
 from myna.policy import visibility as rules
 from myna.policy.access import access_account, access_status
-from myna.policy.audience import pulled_into_home
+from myna.policy.audience import group_posts_in_home, pulled_into_home
+from myna.policy.groups import access_group_feed
 from myna.reads.bundle import StatusBundle, load_statuses
 from myna.store import accounts as account_store
 from myna.store import statuses as store
@@ -100,9 +101,17 @@ class StatusReads:
                 viewer_id,
                 page,
                 rules.timeline_filter(viewer_id),
-                pulled_into_home(viewer_id, heavy),
+                or_(pulled_into_home(viewer_id, heavy), group_posts_in_home(viewer_id)),
             )
             return await load_statuses(session, viewer_id, statuses)
+
+    async def group(self, viewer_id: int | None, group_id: int, page: Page) -> StatusBundle:
+        """A group's timeline: its posts the viewer may see (members only, unless the group is
+        public), replies included, as a group chat reads."""
+        async with self.db.session() as session:
+            await access_group_feed(session, viewer_id, group_id)
+            where = [Status.group_id == group_id, rules.timeline_filter(viewer_id)]
+            return await load_statuses(session, viewer_id, await store.page(session, where, page))
 
     async def public(self, viewer_id: int | None, page: Page) -> StatusBundle:
         async with self.db.session() as session:

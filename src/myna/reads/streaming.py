@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from myna.db.database import Database
-from myna.models import Account, Block, Follow, Mute
+from myna.models import Account, Block, Follow, GroupMember, Mute
 from myna.reads.bundle import StatusBundle, load_statuses
 from myna.store import statuses as status_store
 
@@ -19,6 +19,9 @@ class ViewerState:
     muted: set[int] = field(default_factory=set)
     # Followed accounts above the fan-out threshold: their statuses arrive on `author:` channels.
     pulled_authors: set[int] = field(default_factory=set)
+    # Groups the viewer belongs to, and those whose posts they show in their home timeline.
+    groups: set[int] = field(default_factory=set)
+    home_groups: set[int] = field(default_factory=set)
 
 
 class StreamReads:
@@ -54,7 +57,16 @@ class StreamReads:
                     )
                 )
             )
+            memberships = list(
+                await session.execute(
+                    select(GroupMember.group_id, GroupMember.in_home).where(
+                        GroupMember.account_id == viewer_id
+                    )
+                )
+            )
         return ViewerState(
+            groups={group_id for group_id, _ in memberships},
+            home_groups={group_id for group_id, in_home in memberships if in_home},
             following=following,
             blocked={*blocking, *blocked_by},
             muted=muted,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from myna.events import messages as ch
 from myna.events.messages import Message
+from myna.lib.ids import parse_id
 from myna.policy import scopes as scope_rules
 from myna.policy.visibility import Facts, may_see_parts
 from myna.reads.streaming import ViewerState
@@ -85,7 +86,13 @@ class Connection:
         if self.caller is not None and not scope_rules.allows(self.scopes, spec.scope):
             raise StreamError("Access token does not have the required scopes", 403)
         tag_key = None
-        if stream.startswith("hashtag"):
+        if stream == "group":
+            group_id = parse_id(tag)
+            if group_id is None or group_id not in self.state.groups:
+                # Members only; any other group, secret or missing, is simply not found.
+                raise StreamError("Group not found", 404)
+            tag = tag_key = str(group_id)
+        elif stream.startswith("hashtag"):
             tag = (tag or "").strip().lstrip("#")
             if not tag or len(tag) > 200:
                 raise StreamError("A hashtag stream needs a tag", 400)
@@ -94,14 +101,17 @@ class Connection:
         if key in self.subscriptions:
             return self.subscriptions[key]
         sub = Subscription(stream=stream, tag=tag, tag_key=tag_key)
-        sub.channels = streams.channels(stream, self.viewer_id, tag_key, self.state.pulled_authors)
+        sub.channels = streams.channels(stream, self.viewer_id, tag_key, self.state)
         self.subscriptions[key] = sub
         for channel in sub.channels:
             await self.hub.attach(self, channel)
         return sub
 
     async def unsubscribe(self, stream: str, tag: str | None = None) -> None:
-        tag_key = self.hub.tag_key(tag.strip().lstrip("#")) if tag else None
+        if stream == "group":
+            tag_key = str(parse_id(tag)) if tag else None
+        else:
+            tag_key = self.hub.tag_key(tag.strip().lstrip("#")) if tag else None
         sub = self.subscriptions.pop((stream, tag_key), None)
         if sub is not None:
             for channel in set(sub.channels) - self._channels_in_use():
@@ -118,9 +128,7 @@ class Connection:
             return
         self.state = await self.hub.viewer_state(self.viewer_id)
         for sub in self.subscriptions.values():
-            wanted = streams.channels(
-                sub.stream, self.viewer_id, sub.tag_key, self.state.pulled_authors
-            )
+            wanted = streams.channels(sub.stream, self.viewer_id, sub.tag_key, self.state)
             dropped = set(sub.channels) - set(wanted)
             for channel in set(wanted) - set(sub.channels):
                 await self.hub.attach(self, channel)
@@ -144,6 +152,7 @@ class Connection:
         if not authors or message.visibility is None:
             return False
         facts = Facts(
+            group_member=message.group_id is not None and message.group_id in self.state.groups,
             follows_author=authors[0] in self.state.following,
             mentioned=viewer is not None and viewer in message.mentioned_ids,
         )

@@ -97,7 +97,12 @@ async def websocket_stream(ws: WebSocket) -> None:
             await _handle(
                 ws,
                 connection,
-                {"type": "subscribe", "stream": initial, "tag": ws.query_params.get("tag")},
+                {
+                    "type": "subscribe",
+                    "stream": initial,
+                    "tag": ws.query_params.get("tag"),
+                    "group": ws.query_params.get("group"),
+                },
             )
         done, _ = await asyncio.wait({reader, writer, dropped}, return_when=asyncio.FIRST_COMPLETED)
         if dropped in done and ws.client_state == WebSocketState.CONNECTED:
@@ -148,7 +153,9 @@ async def _read(ws: WebSocket, connection: Connection) -> None:
 async def _handle(ws: WebSocket, connection: Connection, data: dict[str, Any]) -> None:
     kind = data.get("type")
     stream = data.get("stream")
-    tag = data.get("tag")
+    tag = data.get("group") if stream == "group" else data.get("tag")
+    if isinstance(tag, int) and not isinstance(tag, bool):
+        tag = str(tag)
     try:
         if kind in ("subscribe", "unsubscribe"):
             if not isinstance(stream, str) or (tag is not None and not isinstance(tag, str)):
@@ -179,6 +186,7 @@ SSE_PATHS = {
     "hashtag": "hashtag",
     "hashtag/local": "hashtag:local",
     "direct": "direct",
+    "group": "group",
 }
 
 
@@ -192,7 +200,8 @@ async def _sse(request: Request, stream: str) -> Response:
     connection = Connection(hub, caller, settings.streaming_queue_size)
     await hub.register(connection)
     try:
-        await connection.subscribe(stream, request.query_params.get("tag"))
+        key = "group" if stream == "group" else "tag"
+        await connection.subscribe(stream, request.query_params.get(key))
     except StreamError as exc:
         await hub.unregister(connection)
         return error_response(exc.status, exc.message)

@@ -4,6 +4,7 @@ events it carries."""
 from dataclasses import dataclass
 
 from myna.events import messages as ch
+from myna.reads.streaming import ViewerState
 
 # Events each stream passes on; anything else arriving on its channels is not for it.
 USER_EVENTS = frozenset({"update", "delete", "status.update", "notification"})
@@ -34,17 +35,16 @@ SPECS = {
     "hashtag": StreamSpec("hashtag", "read:statuses", False, PUBLIC_EVENTS),
     "hashtag:local": StreamSpec("hashtag:local", "read:statuses", False, PUBLIC_EVENTS),
     "direct": StreamSpec("direct", "read:statuses", True, DIRECT_EVENTS),
+    "group": StreamSpec("group", "read:statuses", True, PUBLIC_EVENTS),
 }
-# Reserved for groups (微群): named so clients get "not yet" rather than "unknown".
-RESERVED = frozenset({"group"})
+RESERVED: frozenset[str] = frozenset()
 # Nothing is remote and nothing carries media yet: these streams are valid and silent.
 SILENT = frozenset({"public:remote", "public:media", "public:local:media", "public:remote:media"})
 
 
-def channels(
-    stream: str, viewer_id: int | None, tag_key: str | None, pulled_authors: set[int]
-) -> list[str]:
-    """The broker channels that feed `stream` for this viewer."""
+def channels(stream: str, viewer_id: int | None, key: str | None, state: ViewerState) -> list[str]:
+    """The broker channels that feed `stream` for this viewer (`key`: the tag key of a
+    hashtag stream, the group id of a group stream)."""
     if stream in SILENT:
         return []
     if stream == "user":
@@ -52,16 +52,21 @@ def channels(
         return [
             ch.user(viewer_id),
             ch.notification(viewer_id),
-            *(ch.author(a) for a in sorted(pulled_authors)),
+            *(ch.author(a) for a in sorted(state.pulled_authors)),
+            *(ch.group(g) for g in sorted(state.home_groups)),
         ]
+    if stream == "group":
+        assert key is not None
+        group_id = int(key)
+        return [ch.group(group_id)] if group_id in state.groups else []
     if stream == "user:notification":
         assert viewer_id is not None
         return [ch.notification(viewer_id)]
     if stream in ("public", "public:local"):
         return [ch.PUBLIC]
     if stream in ("hashtag", "hashtag:local"):
-        assert tag_key is not None
-        return [ch.hashtag(tag_key)]
+        assert key is not None
+        return [ch.hashtag(key)]
     if stream == "direct":
         assert viewer_id is not None
         return [ch.direct(viewer_id)]
@@ -69,5 +74,7 @@ def channels(
 
 
 def label(stream: str, tag: str | None) -> list[str]:
-    """The `stream` field of an event: ["hashtag", "name"] for tag streams."""
-    return [stream, tag] if stream.startswith("hashtag") and tag else [stream]
+    """The `stream` field of an event: ["hashtag", "name"] for tag streams, ["group", "id"]
+    for group streams."""
+    keyed = stream.startswith("hashtag") or stream == "group"
+    return [stream, tag] if keyed and tag else [stream]

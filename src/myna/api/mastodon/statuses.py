@@ -48,6 +48,7 @@ async def post_status(
         visibility=visibility_from_wire(params.text("visibility")),
         in_reply_to_id=params.id("in_reply_to_id"),
         quoted_status_id=params.id("quoted_status_id"),
+        group_id=params.id("group_id"),
         spoiler_text=params.text("spoiler_text", max_length=TEXT_MAX_CHARS) or "",
         sensitive=bool(params.flag("sensitive", default=False)),
         language=params.text("language", max_length=64) or None,

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from myna.api.deps import account_of, container, read_scope, scope, viewer_id
 from myna.api.mastodon.statuses import render_page
 from myna.api.pagination import page_from
-from myna.api.params import Params
+from myna.api.params import Params, path_id
 from myna.reads.tokens import Caller
 
 router = APIRouter(prefix="/api/v1/timelines", tags=["timelines"])
@@ -40,4 +40,17 @@ async def tag(
     params = await Params.read(request)
     name = hashtag.strip().strip("#")
     bundle = await container(request).status_reads.tag(viewer_id(caller), name, page_from(params))
+    return render_page(request, bundle)
+
+
+@router.get(
+    "/group/{group_id}", summary="A group's posts (members only, unless the group is public)"
+)
+async def group(
+    request: Request, group_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
+) -> Response:
+    params = await Params.read(request)
+    bundle = await container(request).status_reads.group(
+        viewer_id(caller), path_id(group_id), page_from(params)
+    )
     return render_page(request, bundle)

@@ -8,6 +8,7 @@ VISIBILITY_TO_WIRE = {
     Visibility.UNLISTED: "unlisted",
     Visibility.FOLLOWERS: "private",
     Visibility.DIRECT: "direct",
+    Visibility.GROUP: "group",
 }
 VISIBILITY_FROM_WIRE = {wire: internal for internal, wire in VISIBILITY_TO_WIRE.items()}
 

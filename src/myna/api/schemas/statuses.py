@@ -61,6 +61,8 @@ class StatusRenderer:
             ),
             "reblog": reblog,
             "quote": self._quote(bundle, status, depth),
+            # Myna: the group (微群) a status with visibility "group" was posted to.
+            "group_id": str(status.group_id) if status.group_id is not None else None,
             "application": {"name": app.name, "website": app.website} if app else None,
             "media_attachments": [],
             "mentions": mentions,

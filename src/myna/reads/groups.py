@@ -1,0 +1,144 @@
+"""Group reads: one group, my groups, search, members and join requests, each group with the
+viewer's place in it, batch-loaded (a fixed number of queries per page)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from myna.db.database import Database
+from myna.lib.errors import NotFound
+from myna.lib.paging import Page
+from myna.models import Account, Group, GroupInvite, GroupRequest
+from myna.policy import groups as rules
+from myna.store import accounts as account_store
+from myna.store import groups as store
+
+SEARCH_MAX = 40
+
+
+@dataclass
+class GroupView:
+    """A group as one viewer sees it."""
+
+    group: Group
+    owner: Account
+    role: str | None
+    requested: bool
+    invited: bool
+    in_home: bool | None
+
+
+@dataclass
+class GroupList:
+    cursor_ids: list[int]  # membership ids, which page the list
+    groups: list[GroupView]
+
+
+@dataclass
+class Member:
+    account: Account
+    role: str
+    joined_at: datetime
+
+
+@dataclass
+class MemberList:
+    cursor_ids: list[int]
+    members: list[Member]
+
+
+@dataclass
+class RequestList:
+    cursor_ids: list[int]
+    accounts: list[Account]
+
+
+async def _views(
+    session: AsyncSession, viewer_id: int | None, groups: list[Group]
+) -> list[GroupView]:
+    ids = [g.id for g in groups]
+    owners = await account_store.get_many(session, (g.owner_id for g in groups))
+    if viewer_id is not None:
+        memberships = await store.memberships(session, viewer_id, ids)
+        requested = await store.group_ids_with(session, GroupRequest, viewer_id, ids)
+        invited = await store.group_ids_with(session, GroupInvite, viewer_id, ids)
+    else:
+        memberships, requested, invited = {}, set(), set()
+    out = []
+    for group in groups:
+        owner = owners.get(group.owner_id)
+        if owner is None:  # the owner's account was deleted with its groups
+            continue
+        member = memberships.get(group.id)
+        out.append(
+            GroupView(
+                group=group,
+                owner=owner,
+                role=member.role if member else None,
+                requested=group.id in requested,
+                invited=group.id in invited,
+                in_home=member.in_home if member else None,
+            )
+        )
+    return out
+
+
+class GroupReads:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def one(self, viewer_id: int | None, group_id: int) -> GroupView:
+        async with self.db.session() as session:
+            group, _role = await rules.access_group(session, viewer_id, group_id)
+            views = await _views(session, viewer_id, [group])
+        if not views:
+            raise NotFound()
+        return views[0]
+
+    async def after_write(self, viewer_id: int, group_id: int) -> GroupView:
+        """The group as the viewer sees it right after a write the viewer was allowed to
+        make. Not access-checked: someone who has just left a secret group gets its entity
+        (role null) once, in answer to leaving."""
+        async with self.db.session() as session:
+            group = await store.get(session, group_id)
+            views = await _views(session, viewer_id, [group]) if group is not None else []
+        if not views:
+            raise NotFound()
+        return views[0]
+
+    async def mine(self, viewer_id: int, page: Page) -> GroupList:
+        async with self.db.session() as session:
+            rows = await store.page_of_account(session, viewer_id, page)
+            views = await _views(session, viewer_id, [g for _, g in rows])
+        return GroupList(cursor_ids=[r for r, _ in rows], groups=views)
+
+    async def search(self, viewer_id: int | None, query: str, limit: int) -> list[GroupView]:
+        query = query.strip().lstrip("!@")
+        if not query:
+            return []
+        async with self.db.session() as session:
+            found = await store.search(
+                session, query, rules.listed_sql(viewer_id), min(limit, SEARCH_MAX)
+            )
+            return await _views(session, viewer_id, found)
+
+    async def members(self, viewer_id: int | None, group_id: int, page: Page) -> MemberList:
+        """Anyone lists the members of a public or restricted group; of a secret one, only
+        its members (to others it does not exist)."""
+        async with self.db.session() as session:
+            group, role = await rules.access_group(session, viewer_id, group_id)
+            if not rules.may_list_members(group.privacy, role):
+                raise NotFound()
+            rows = await store.page_members(session, group_id, page)
+        return MemberList(
+            cursor_ids=[m.id for m, _ in rows],
+            members=[Member(account=a, role=m.role, joined_at=m.created_at) for m, a in rows],
+        )
+
+    async def requests(self, viewer_id: int, group_id: int, page: Page) -> RequestList:
+        async with self.db.session() as session:
+            _group, role = await rules.access_group(session, viewer_id, group_id)
+            rules.check_manager(role)
+            rows = await store.page_requests(session, group_id, page)
+        return RequestList(cursor_ids=[r for r, _ in rows], accounts=[a for _, a in rows])
