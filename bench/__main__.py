@@ -4,10 +4,11 @@ runs one (`python -m bench streaming --help`)."""
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import streaming
+from bench import groups, streaming
 
 BENCHMARKS: dict[str, Callable[[Sequence[str]], int]] = {
     "streaming": streaming.main,
+    "groups": groups.main,
 }
 
 

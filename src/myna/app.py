@@ -18,7 +18,7 @@ from myna.api.mastodon import (
     statuses,
     timelines,
 )
-from myna.api.myna import presence
+from myna.api.myna import groups, presence
 from myna.config import Settings
 from myna.container import Container, build
 from myna.oauth import routes as oauth_routes
@@ -60,7 +60,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = services
     app.state.hub = hub
     errors.install(app)
-    for module in (instance, accounts, statuses, timelines, notifications, conversations, presence):
+    for module in (
+        instance,
+        accounts,
+        statuses,
+        timelines,
+        notifications,
+        conversations,
+        presence,
+        groups,
+    ):
         app.include_router(module.router)
     app.include_router(oauth_routes.router)
     app.include_router(streaming_routes.router)

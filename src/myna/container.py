@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from myna.actions.accounts import AccountActions
 from myna.actions.apps import AppActions
 from myna.actions.conversations import ConversationActions
+from myna.actions.groups import GroupActions
 from myna.actions.markers import MarkerActions
 from myna.actions.notifications import NotificationActions
 from myna.actions.presence import PresenceActions
@@ -18,6 +19,7 @@ from myna.config import Settings
 from myna.db.database import Database
 from myna.reads.accounts import AccountReads
 from myna.reads.conversations import ConversationReads
+from myna.reads.groups import GroupReads
 from myna.reads.markers import MarkerReads
 from myna.reads.notifications import NotificationReads
 from myna.reads.statuses import StatusReads
@@ -47,6 +49,8 @@ class Container:
     conversation_actions: ConversationActions
     presence_actions: PresenceActions
     conversation_reads: ConversationReads
+    group_actions: GroupActions
+    group_reads: GroupReads
 
     async def close(self) -> None:
         await self.broker.close()
@@ -96,4 +100,6 @@ def build(settings: Settings) -> Container:
         conversation_actions=ConversationActions(db, broker),
         presence_actions=PresenceActions(db, presence, broker),
         conversation_reads=ConversationReads(db, presence),
+        group_actions=GroupActions(db, broker),
+        group_reads=GroupReads(db),
     )

@@ -28,6 +28,7 @@ from myna.policy.audience import (
 )
 from myna.policy.groups import check_can_post, members_among
 from myna.store import accounts as account_store
+from myna.store import groups as group_store
 from myna.store import notifications as notification_store
 from myna.store import statuses as store
 from myna.store.upsert import insert_ignore
@@ -188,6 +189,8 @@ class StatusActions:
             statuses=1 if rules.counted_in_profile(status.visibility) else 0,
             last_status_at=now,
         )
+        if status.group_id is not None:
+            await group_store.adjust_counts(session, status.group_id, statuses=1)
         holders = (
             []  # group posts are never fanned out: members' reads pull the group's feed
             if status.group_id is not None
@@ -323,6 +326,8 @@ class StatusActions:
         holders = await self.timelines.holders(session, status.id)
         tags = (await store.tags_of(session, [status.id])).get(status.id, [])
         await self._announce(session, "delete", status, followers, holders, [t.key for t in tags])
+        if status.group_id is not None:
+            await group_store.adjust_counts(session, status.group_id, statuses=-1)
         await store.delete_one(session, status.id)
         await forget_direct(session, status)
         if rules.counted_in_profile(status.visibility):
