@@ -101,5 +101,5 @@ def build(settings: Settings) -> Container:
         presence_actions=PresenceActions(db, presence, broker),
         conversation_reads=ConversationReads(db, presence),
         group_actions=GroupActions(db, broker),
-        group_reads=GroupReads(db),
+        group_reads=GroupReads(db, presence),
     )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myna.db.database import Database
 from myna.events import messages as channels_for
 from myna.events.messages import Message
-from myna.events.publish import Publisher, publish_on_commit
+from myna.events.publish import Publisher, publish_now, publish_on_commit
 from myna.lib import text as text_rules
 from myna.lib.clock import utcnow
 from myna.lib.errors import Forbidden, NotFound, ValidationFailed
@@ -331,3 +331,18 @@ class GroupActions:
             rules.check_member(role)
             await store.set_in_home(session, group_id, viewer_id, in_home)
             self._membership_changed(session, viewer_id)
+
+    async def do_typing(self, viewer_id: int, group_id: int) -> None:
+        """Tell the group's other members, on their group streams, that the member is typing
+        (the streaming connections leave out the typist and anyone across a block from them).
+        Not a member, or no such group: NotFound, and nobody hears anything."""
+        async with self.db.session() as session:
+            if await rules.member_role(session, group_id, viewer_id) is None:
+                raise NotFound()
+        message = Message(
+            event="typing",
+            group_id=group_id,
+            account_ids=[viewer_id],
+            extra={"group_id": str(group_id), "account_id": str(viewer_id)},
+        )
+        await publish_now(self.broker, [channels_for.group(group_id)], message)

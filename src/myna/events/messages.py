@@ -10,7 +10,7 @@ Channels:
   author:{account}        statuses of an author above the fan-out threshold (pulled at read)
   public                  public statuses (every status is local: public:local is the same)
   hashtag:{tag key}       public statuses with that tag or topic
-  group:{group}           a group's posts, for its members
+  group:{group}           a group's posts, and its members typing and coming online, for its members
 """
 
 from dataclasses import asdict, dataclass, field
@@ -68,7 +68,8 @@ class Message:
     # Accounts mentioned in the status: a mention is what lets a direct post be seen.
     mentioned_ids: list[int] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
-    # For a group status: its group (only members, who listen on its channel, may receive it).
+    # For a group status, or a member typing or coming online in a group: its group (only
+    # members, who listen on its channel, may receive it).
     group_id: int | None = None
     # One publish goes to many channels (a copy per follower): the copies share this id, so a
     # streaming process renders the status once per publish, not once per copy.

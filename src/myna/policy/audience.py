@@ -129,3 +129,20 @@ def group_posts_in_home(viewer_id: int) -> ColumnElement[bool]:
         GroupMember.account_id == viewer_id, GroupMember.in_home.is_(True)
     )
     return and_(Status.visibility == Visibility.GROUP, Status.group_id.in_(shown))
+
+
+def presence_groups(account_id: int) -> Select[int]:
+    """The groups whose members hear (on the group stream) when `account_id` comes online or
+    goes offline: every group it belongs to. Members across a block from it are left out as
+    the event is delivered (the streaming connection knows its viewer's blocks)."""
+    return select(GroupMember.group_id).where(GroupMember.account_id == account_id)
+
+
+def group_others(group_id: int, account_id: int) -> Select[int]:
+    """The other members of a group that `account_id` may know about (whose presence it may
+    ask for): not those across a block from it."""
+    return select(GroupMember.account_id).where(
+        GroupMember.group_id == group_id,
+        GroupMember.account_id != account_id,
+        ~blocked_between(account_id, GroupMember.account_id),
+    )

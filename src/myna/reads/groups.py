@@ -6,11 +6,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from myna.backends.presence import Presence
 from myna.db.database import Database
 from myna.lib.errors import NotFound
 from myna.lib.paging import Page
 from myna.models import Account, Group, GroupInvite, GroupRequest
 from myna.policy import groups as rules
+from myna.policy.audience import group_others
 from myna.store import accounts as account_store
 from myna.store import groups as store
 
@@ -85,8 +87,9 @@ async def _views(
 
 
 class GroupReads:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, presence: Presence) -> None:
         self.db = db
+        self.presence = presence
 
     async def one(self, viewer_id: int | None, group_id: int) -> GroupView:
         async with self.db.session() as session:
@@ -142,3 +145,12 @@ class GroupReads:
             rules.check_manager(role)
             rows = await store.page_requests(session, group_id, page)
         return RequestList(cursor_ids=[r for r, _ in rows], accounts=[a for _, a in rows])
+
+    async def members_online(self, viewer_id: int, group_id: int) -> list[int]:
+        """Which of the group's other members (not those across a block from the viewer) are
+        connected to streaming now. Members only: to anyone else the group is not found."""
+        async with self.db.session() as session:
+            if await rules.member_role(session, group_id, viewer_id) is None:
+                raise NotFound()
+            others = list(await session.scalars(group_others(group_id, viewer_id)))
+        return sorted(await self.presence.online_among(others))

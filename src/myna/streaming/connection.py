@@ -148,6 +148,13 @@ class Connection:
             ):
                 return False
         if message.event not in STATUS_EVENTS:
+            if message.group_id is not None:
+                # A member typing or coming online in a group: for its other members only.
+                return (
+                    viewer is not None
+                    and viewer not in authors
+                    and message.group_id in self.state.groups
+                )
             return True  # personal events: their payload is read through the REST rules
         if not authors or message.visibility is None:
             return False

@@ -133,6 +133,20 @@ class Hub:
         except NotFound as exc:  # not a participant looks the same as no such conversation
             raise StreamError(exc.message, 404) from None
 
+    async def group_typing(self, connection: Connection, group: object) -> None:
+        """`{"type": "typing", "group": id}`: a member typing in a group (to post in it)."""
+        if connection.viewer_id is None:
+            raise StreamError("Missing access token", 401)
+        if not scope_rules.allows(connection.scopes, "write:statuses"):
+            raise StreamError("Access token does not have the required scopes", 403)
+        group_id = parse_id(group)
+        if group_id is None:
+            raise StreamError("group must be a group id", 400)
+        try:
+            await self.container.group_actions.do_typing(connection.viewer_id, group_id)
+        except NotFound as exc:  # not a member looks the same as no such group
+            raise StreamError(exc.message, 404) from None
+
     # Delivery.
 
     async def _receive(self, channel: str, raw: bytes) -> None:

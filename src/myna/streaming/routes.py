@@ -164,6 +164,8 @@ async def _handle(ws: WebSocket, connection: Connection, data: dict[str, Any]) -
                 await connection.subscribe(stream, tag)
             else:
                 await connection.unsubscribe(stream, tag)
+        elif kind == "typing" and "group" in data:
+            await connection.hub.group_typing(connection, data.get("group"))
         elif kind == "typing":
             await connection.hub.typing(connection, data.get("conversation"))
         else:

@@ -11,6 +11,8 @@ USER_EVENTS = frozenset({"update", "delete", "status.update", "notification"})
 NOTIFICATION_EVENTS = frozenset({"notification"})
 PUBLIC_EVENTS = frozenset({"update", "delete", "status.update"})
 DIRECT_EVENTS = frozenset({"conversation", "typing", "presence"})
+# A group stream: the group's posts, and its members typing and coming online or going offline.
+GROUP_EVENTS = PUBLIC_EVENTS | {"typing", "presence"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ SPECS = {
     "hashtag": StreamSpec("hashtag", "read:statuses", False, PUBLIC_EVENTS),
     "hashtag:local": StreamSpec("hashtag:local", "read:statuses", False, PUBLIC_EVENTS),
     "direct": StreamSpec("direct", "read:statuses", True, DIRECT_EVENTS),
-    "group": StreamSpec("group", "read:statuses", True, PUBLIC_EVENTS),
+    "group": StreamSpec("group", "read:statuses", True, GROUP_EVENTS),
 }
 RESERVED: frozenset[str] = frozenset()
 # Nothing is remote and nothing carries media yet: these streams are valid and silent.

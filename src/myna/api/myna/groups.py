@@ -171,6 +171,20 @@ async def members(
     )
 
 
+@router.get(
+    "/{group_id}/presence",
+    summary="The group's other members who are online now: [{account_id, online: true}] "
+    "(members only)",
+)
+async def presence(
+    request: Request, group_id: str, caller: Caller = Depends(scope(READ))
+) -> Response:
+    online = await container(request).group_reads.members_online(
+        account_of(caller).id, path_id(group_id)
+    )
+    return json_response([{"account_id": str(a), "online": True} for a in online])
+
+
 @router.post(
     "/{group_id}/members/{account_id}/role",
     summary="Make a member an admin or a plain member (owner only)",
