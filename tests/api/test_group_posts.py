@@ -158,3 +158,34 @@ async def test_group_statuses_count_is_exact(client, make_user: MakeUser) -> Non
     await client.delete(f"/api/v1/statuses/{first['id']}", headers=owner.headers)
     group = (await client.get(f"/api/v1/groups/{gid}", headers=owner.headers)).json()
     assert group["statuses_count"] == 1
+
+
+async def test_owners_and_admins_delete_any_post_in_their_group(
+    client, make_user: MakeUser
+) -> None:
+    owner, admin, member, other = [
+        await make_user(n) for n in ("owner", "moderator", "member", "other")
+    ]
+    gid = await make_group(client, owner, "public", "moderated")
+    for user in (admin, member, other):
+        await join(client, user, gid)
+    r = await client.post(
+        f"/api/v1/groups/{gid}/members/{admin.id}/role",
+        json={"role": "admin"},
+        headers=owner.headers,
+    )
+    assert r.status_code == 200, r.text
+    first = await post(client, member, "spam 1", visibility="group", group_id=gid)
+    second = await post(client, member, "spam 2", visibility="group", group_id=gid)
+    # Another plain member may not delete it; its author, an admin and the owner may.
+    r = await client.delete(f"/api/v1/statuses/{first['id']}", headers=other.headers)
+    assert r.status_code == 404
+    r = await client.delete(f"/api/v1/statuses/{first['id']}", headers=admin.headers)
+    assert r.status_code == 200
+    r = await client.delete(f"/api/v1/statuses/{second['id']}", headers=owner.headers)
+    assert r.status_code == 200
+    assert await ids(client, f"/api/v1/timelines/group/{gid}", member) == []
+    # Outside the group, an admin's role gives nothing.
+    theirs = await post(client, member, "my own public post")
+    r = await client.delete(f"/api/v1/statuses/{theirs['id']}", headers=admin.headers)
+    assert r.status_code == 404

@@ -19,7 +19,7 @@ from myna.lib.html import render_status
 from myna.lib.ids import new_id
 from myna.models import Favourite, Mention, NotificationType, Status, Tag, Visibility
 from myna.policy import visibility as rules
-from myna.policy.access import access_own_status, access_status
+from myna.policy.access import access_deletable_status, access_status
 from myna.policy.audience import (
     home_recipients,
     muting_any,
@@ -202,7 +202,7 @@ class StatusActions:
         )
         tag_keys = [text_rules.tag_key(name) for name in parsed.tags]
         await self._announce(session, "update", status, author.followers_count, holders, tag_keys)
-        if status.visibility == Visibility.DIRECT:
+        if rules.is_direct(status.visibility):
             await self._announce_direct(session, status, [a.id for a in mentioned])
         if status.group_id is not None:
             # Mentions in a group post reach members only.
@@ -313,7 +313,7 @@ class StatusActions:
 
     async def do_delete(self, viewer_id: int, status_id: int) -> Status:
         async with self.db.transaction() as session:
-            status = await access_own_status(session, viewer_id, status_id)
+            status = await access_deletable_status(session, viewer_id, status_id)
             for reblog in await store.reblog_ids_of(session, status.id):
                 await self._remove(session, reblog)
             await self._remove(session, status)
@@ -347,7 +347,7 @@ class StatusActions:
             reposter = await account_store.get(session, viewer_id)
             assert reposter is not None
             chosen = visibility or Visibility.PUBLIC
-            if chosen == Visibility.DIRECT:
+            if rules.is_direct(chosen):
                 raise ValidationFailed("Validation failed: A repost cannot be direct")
             now = utcnow()
             reblog = Status(

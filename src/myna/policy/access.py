@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.lib.errors import NotFound
 from myna.models import Account, Block, Status
+from myna.policy.groups import may_delete_in_group
 from myna.policy.visibility import visible_filter
 from myna.store import accounts as account_store
 from myna.store import relations as relation_store
@@ -23,6 +24,21 @@ async def access_own_status(session: AsyncSession, viewer_id: int, status_id: in
     if status is None or status.account_id != viewer_id:
         raise NotFound()
     return status
+
+
+async def access_deletable_status(session: AsyncSession, viewer_id: int, status_id: int) -> Status:
+    """A status the viewer may delete: their own, or any post in a group they own or
+    administer. Anything else is missing to them, as on Mastodon."""
+    status = await status_store.get(session, status_id)
+    if status is None:
+        raise NotFound()
+    if status.account_id == viewer_id:
+        return status
+    if status.group_id is not None and await may_delete_in_group(
+        session, viewer_id, status.group_id
+    ):
+        return status
+    raise NotFound()
 
 
 async def access_account(session: AsyncSession, account_id: int) -> Account:

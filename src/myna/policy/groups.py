@@ -140,3 +140,8 @@ async def access_group_feed(session: AsyncSession, viewer_id: int | None, group_
         if role is None:
             raise NotFound()
     return group
+
+
+async def may_delete_in_group(session: AsyncSession, viewer_id: int, group_id: int) -> bool:
+    """Owners and admins may delete any post in their group."""
+    return await member_role(session, group_id, viewer_id) in MANAGERS

@@ -169,6 +169,11 @@ def is_group(visibility: str | None) -> bool:
     return visibility == Visibility.GROUP
 
 
+def is_direct(visibility: str | None) -> bool:
+    """Direct statuses are messages in a conversation; nothing can be reposted as direct."""
+    return visibility == Visibility.DIRECT
+
+
 def not_blocked(
     viewer_id: int | None, account_id: InstrumentedAttribute[int]
 ) -> ColumnElement[bool]:
