@@ -77,7 +77,7 @@ def build(settings: Settings) -> Container:
         db=db,
         timelines=timelines,
         account_actions=AccountActions(db),
-        app_actions=AppActions(db, settings.access_token_ttl_days),
+        app_actions=AppActions(db, broker, settings.access_token_ttl_days),
         broker=broker,
         status_actions=StatusActions(
             db,

@@ -168,3 +168,54 @@ async def test_who_liked_it_leaves_out_accounts_across_a_block(client, make_user
     assert [a["username"] for a in (await client.get(url, headers=bob.headers)).json()] == ["bob"]
     everyone = (await client.get(url, headers=alice.headers)).json()
     assert [a["username"] for a in everyone] == ["carol", "bob"]
+
+
+async def test_reposts_and_defaults_take_only_fitting_audiences(
+    client, make_user: MakeUser
+) -> None:
+    alice, bob = await make_user("alice"), await make_user("bob")
+    hers = await post(client, alice, "share me")
+    for visibility in ("group", "direct"):
+        r = await client.post(
+            f"/api/v1/statuses/{hers['id']}/reblog",
+            json={"visibility": visibility},
+            headers=bob.headers,
+        )
+        assert r.status_code == 422, visibility
+    assert (await client.get(f"/api/v1/accounts/{bob.id}")).json()["statuses_count"] == 0
+    for privacy in ("group", "direct"):
+        r = await client.patch(
+            "/api/v1/accounts/update_credentials",
+            data={"source[privacy]": privacy},
+            headers=bob.headers,
+        )
+        assert r.status_code == 422, privacy
+
+
+async def test_a_direct_message_leaves_no_date_on_the_profile(client, make_user: MakeUser) -> None:
+    alice = await make_user("alice")
+    await make_user("bob")
+    await post(client, alice, "@bob 悄悄话", visibility="direct")
+    assert (await client.get(f"/api/v1/accounts/{alice.id}")).json()["last_status_at"] is None
+
+
+async def test_following_brings_no_group_posts_or_direct_messages_home(
+    client, make_user: MakeUser
+) -> None:
+    alice, _bob, reader = (
+        await make_user("alice"),
+        await make_user("bob"),
+        await make_user("reader"),
+    )
+    r = await client.post(
+        "/api/v1/groups",
+        json={"handle": "club", "name": "club", "privacy": "public"},
+        headers=alice.headers,
+    )
+    gid = r.json()["id"]
+    await post(client, alice, "in the group", visibility="group", group_id=gid)
+    await post(client, alice, "@bob secret", visibility="direct")
+    public = await post(client, alice, "for everyone")
+    await client.post(f"/api/v1/accounts/{alice.id}/follow", headers=reader.headers)
+    home = (await client.get("/api/v1/timelines/home", headers=reader.headers)).json()
+    assert [s["id"] for s in home] == [public["id"]]

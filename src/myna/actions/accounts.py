@@ -10,6 +10,7 @@ from myna.lib.errors import NotFound, ValidationFailed
 from myna.lib.ids import new_id
 from myna.lib.text import valid_username
 from myna.models import Account
+from myna.policy.visibility import default_visibility_ok
 from myna.store import accounts as store
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -130,6 +131,10 @@ class AccountActions:
             )
         if note is not None and len(note) > NOTE_MAX:
             raise ValidationFailed(f"Note is too long (at most {NOTE_MAX} characters)")
+        if default_visibility is not None and not default_visibility_ok(default_visibility):
+            raise ValidationFailed(
+                "Validation failed: the default privacy is public, unlisted or private"
+            )
         async with self.db.transaction() as session:
             account = await store.get(session, account_id)
             if account is None:

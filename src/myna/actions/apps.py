@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from myna.db.database import Database
+from myna.events.publish import Publisher, announce_revoked
 from myna.lib import secrets
 from myna.lib.clock import utcnow
 from myna.lib.errors import ValidationFailed
@@ -43,8 +44,9 @@ def check_scopes(raw: str | None) -> list[str]:
 
 
 class AppActions:
-    def __init__(self, db: Database, token_ttl_days: int = 0) -> None:
+    def __init__(self, db: Database, broker: Publisher, token_ttl_days: int = 0) -> None:
         self.db = db
+        self.broker = broker
         self.token_ttl = timedelta(days=token_ttl_days) if token_ttl_days else None
 
     async def do_create_app(
@@ -103,7 +105,11 @@ class AppActions:
     async def do_revoke_token(self, token_id: int) -> None:
         """Signing out of the web interface: the token stops working at once."""
         async with self.db.transaction() as session:
+            token = await store.token_by_id(session, token_id)
+            if token is None:
+                return
             await store.revoke(session, token_id, utcnow())
+            announce_revoked(session, self.broker, token_id, token.account_id)
 
     async def do_ensure_app(self, name: str, scopes: str) -> OAuthApp:
         """The built-in app the web interface signs people in with, created on first use."""

@@ -13,9 +13,11 @@ from myna.lib.errors import Forbidden, NotFound
 from myna.lib.ids import new_id
 from myna.models import Block, Follow, FollowRequest, Mute, NotificationType
 from myna.policy.access import access_account, access_interactable_account
+from myna.policy.audience import brought_home_on_follow
 from myna.store import accounts as account_store
 from myna.store import notifications as notification_store
 from myna.store import relations as store
+from myna.store.upsert import insert_ignore
 
 
 class RelationActions:
@@ -60,18 +62,21 @@ class RelationActions:
                 "notify": bool(notify_posts),
             }
             if target.locked:
-                request = await store.find(session, FollowRequest, viewer_id, target_id)
-                if request is None:
-                    await store.add(
-                        session,
-                        FollowRequest(
-                            id=new_id(),
-                            account_id=viewer_id,
-                            target_account_id=target_id,
-                            created_at=utcnow(),
+                # ON CONFLICT DO NOTHING: two requests at once make one request, not a 500.
+                requested = await insert_ignore(
+                    session,
+                    FollowRequest,
+                    [
+                        {
+                            "id": new_id(),
+                            "account_id": viewer_id,
+                            "target_account_id": target_id,
+                            "created_at": utcnow(),
                             **options,
-                        ),
-                    )
+                        }
+                    ],
+                )
+                if requested:
                     await notify(
                         session,
                         self.broker,
@@ -80,7 +85,8 @@ class RelationActions:
                         type_=NotificationType.FOLLOW_REQUEST,
                     )
                 return
-            await self._start_following(session, viewer_id, target_id, **options)
+            if not await self._start_following(session, viewer_id, target_id, **options):
+                return
             await notify(
                 session,
                 self.broker,
@@ -97,22 +103,29 @@ class RelationActions:
         *,
         show_reblogs: bool,
         notify: bool,
-    ) -> None:
-        await store.add(
+    ) -> bool:
+        """Returns False when a concurrent request already made the same follow."""
+        inserted = await insert_ignore(
             session,
-            Follow(
-                id=new_id(),
-                account_id=follower_id,
-                target_account_id=target_id,
-                created_at=utcnow(),
-                show_reblogs=show_reblogs,
-                notify=notify,
-            ),
+            Follow,
+            [
+                {
+                    "id": new_id(),
+                    "account_id": follower_id,
+                    "target_account_id": target_id,
+                    "created_at": utcnow(),
+                    "show_reblogs": show_reblogs,
+                    "notify": notify,
+                }
+            ],
         )
+        if not inserted:
+            return False
         await account_store.adjust_counts(session, follower_id, following=1)
         await account_store.adjust_counts(session, target_id, followers=1)
-        await self.timelines.add_author(session, follower_id, target_id)
+        await self.timelines.add_author(session, follower_id, brought_home_on_follow(target_id))
         self._changed(session, follower_id, target_id)
+        return True
 
     async def _stop_following(
         self, session: AsyncSession, follower_id: int, target_id: int
@@ -152,14 +165,13 @@ class RelationActions:
                 from_account_id=requester_id,
                 account_id=viewer_id,
             )
-            if not await store.exists(session, Follow, requester_id, viewer_id):
-                await self._start_following(
-                    session,
-                    requester_id,
-                    viewer_id,
-                    show_reblogs=request.show_reblogs,
-                    notify=request.notify,
-                )
+            if await self._start_following(
+                session,
+                requester_id,
+                viewer_id,
+                show_reblogs=request.show_reblogs,
+                notify=request.notify,
+            ):
                 await notify(
                     session,
                     self.broker,
@@ -186,17 +198,20 @@ class RelationActions:
             await access_account(session, target_id)
             if target_id == viewer_id:
                 raise Forbidden("You cannot block yourself")
-            if await store.exists(session, Block, viewer_id, target_id):
-                return
-            await store.add(
+            blocked = await insert_ignore(
                 session,
-                Block(
-                    id=new_id(),
-                    account_id=viewer_id,
-                    target_account_id=target_id,
-                    created_at=utcnow(),
-                ),
+                Block,
+                [
+                    {
+                        "id": new_id(),
+                        "account_id": viewer_id,
+                        "target_account_id": target_id,
+                        "created_at": utcnow(),
+                    }
+                ],
             )
+            if not blocked:  # already blocked (perhaps by a request racing this one)
+                return
             await self._stop_following(session, viewer_id, target_id)
             await self._stop_following(session, target_id, viewer_id)
             await notification_store.delete_between(session, viewer_id, target_id)
@@ -213,20 +228,23 @@ class RelationActions:
             await access_account(session, target_id)
             if target_id == viewer_id:
                 raise Forbidden("You cannot mute yourself")
-            mute = await store.find(session, Mute, viewer_id, target_id)
-            if mute is None:
-                await store.add(
-                    session,
-                    Mute(
-                        id=new_id(),
-                        account_id=viewer_id,
-                        target_account_id=target_id,
-                        created_at=utcnow(),
-                        hide_notifications=notifications,
-                    ),
-                )
-            else:
-                mute.hide_notifications = notifications
+            muted = await insert_ignore(
+                session,
+                Mute,
+                [
+                    {
+                        "id": new_id(),
+                        "account_id": viewer_id,
+                        "target_account_id": target_id,
+                        "created_at": utcnow(),
+                        "hide_notifications": notifications,
+                    }
+                ],
+            )
+            if not muted:  # muted already: this changes only whether notifications hide
+                mute = await store.find(session, Mute, viewer_id, target_id)
+                if mute is not None:
+                    mute.hide_notifications = notifications
             self._changed(session, viewer_id)
 
     async def do_unmute(self, viewer_id: int, target_id: int) -> None:

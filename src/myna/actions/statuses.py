@@ -187,7 +187,8 @@ class StatusActions:
             session,
             author_id,
             statuses=1 if rules.counted_in_profile(status.visibility) else 0,
-            last_status_at=now,
+            # Direct and group posts leave no trace on the profile, not even a date.
+            last_status_at=now if rules.counted_in_profile(status.visibility) else None,
         )
         if status.group_id is not None:
             await group_store.adjust_counts(session, status.group_id, statuses=1)
@@ -347,19 +348,28 @@ class StatusActions:
             reposter = await account_store.get(session, viewer_id)
             assert reposter is not None
             chosen = visibility or Visibility.PUBLIC
-            if rules.is_direct(chosen):
-                raise ValidationFailed("Validation failed: A repost cannot be direct")
+            if not rules.repost_visibility_ok(chosen):
+                raise ValidationFailed(
+                    "Validation failed: A repost is public, unlisted or for followers"
+                )
             now = utcnow()
-            reblog = Status(
-                id=new_id(),
-                account_id=viewer_id,
-                visibility=chosen.value,
-                reblog_of_id=original.id,
-                created_at=now,
-                text="",
-                content="",
-            )
-            await store.add(session, reblog)
+            reblog_id = new_id()
+            row = {
+                "id": reblog_id,
+                "account_id": viewer_id,
+                "visibility": chosen.value,
+                "reblog_of_id": original.id,
+                "created_at": now,
+            }
+            # ON CONFLICT DO NOTHING on (account, reposted status): two reposts racing make
+            # one repost, and the loser answers with it instead of failing.
+            if not await insert_ignore(session, Status, [row]):
+                raced = await store.reblog_by(session, viewer_id, original.id)
+                if raced is None:
+                    raise NotFound()
+                return raced
+            reblog = await store.get(session, reblog_id)
+            assert reblog is not None
             await account_store.adjust_counts(session, viewer_id, statuses=1, last_status_at=now)
             holders = await self.timelines.fan_out(
                 session,

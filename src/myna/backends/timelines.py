@@ -43,7 +43,9 @@ class TimelineBackend(Protocol):
         pulled: ColumnElement[bool] | None,
     ) -> list[Status]: ...
 
-    async def add_author(self, session: AsyncSession, viewer_id: int, author_id: int) -> None: ...
+    async def add_author(
+        self, session: AsyncSession, viewer_id: int, which: ColumnElement[bool]
+    ) -> None: ...
 
     async def remove_author(
         self, session: AsyncSession, viewer_id: int, author_id: int
@@ -107,26 +109,28 @@ class SqlTimelines:
         ordered = sorted(found.values(), key=lambda s: s.id, reverse=not page.forwards)
         return newest_first(ordered[: page.limit], page)
 
-    async def add_author(self, session: AsyncSession, viewer_id: int, author_id: int) -> None:
-        """After a follow: bring the author's recent statuses into the feed."""
+    async def add_author(
+        self, session: AsyncSession, viewer_id: int, which: ColumnElement[bool]
+    ) -> None:
+        """After a follow: bring the author's recent statuses (`which`, from
+        policy/audience.py) into the feed."""
         recent = (
             select(Status.id)
-            .where(Status.account_id == author_id, Status.in_reply_to_id.is_(None))
-            .order_by(Status.id.desc())
-            .limit(BACKFILL_ON_FOLLOW)
             .where(
+                which,
                 ~Status.id.in_(
                     select(HomeTimelineEntry.status_id).where(
                         HomeTimelineEntry.account_id == viewer_id
                     )
-                )
+                ),
             )
+            .order_by(Status.id.desc())
+            .limit(BACKFILL_ON_FOLLOW)
             .subquery()
         )
         await session.execute(
             insert(HomeTimelineEntry).from_select(
-                ["account_id", "status_id"],
-                select(literal(viewer_id), recent.c.id),
+                ["account_id", "status_id"], select(literal(viewer_id), recent.c.id)
             )
         )
 

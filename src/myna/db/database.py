@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -84,6 +85,7 @@ class Database:
         await self.engine.dispose()
 
 
-def on_commit(session: AsyncSession, hook: AfterCommit) -> None:
-    """Run `hook` after the session's transaction commits; dropped if it rolls back."""
+def on_commit(session: AsyncSession | Session, hook: AfterCommit) -> None:
+    """Run `hook` after the session's transaction commits; dropped if it rolls back. A plain
+    Session is the one `AsyncSession.run_sync` hands out: it shares the async session's info."""
     session.info.setdefault(_HOOKS_KEY, []).append(hook)

@@ -4,8 +4,10 @@ import logging
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from myna.db.database import on_commit
+from myna.events import messages as channels_for
 from myna.events.messages import Message
 
 log = logging.getLogger("myna.events")
@@ -16,7 +18,7 @@ class Publisher(Protocol):
 
 
 def publish_on_commit(
-    session: AsyncSession, broker: Publisher, channels: list[str], message: Message
+    session: AsyncSession | Session, broker: Publisher, channels: list[str], message: Message
 ) -> None:
     if not channels:
         return
@@ -41,3 +43,17 @@ async def publish_now(broker: Publisher, channels: list[str], message: Message) 
         await broker.publish_many(channels, data)
     except Exception:
         log.exception("could not publish %s to %d channels", message.event, len(channels))
+
+
+def announce_revoked(
+    session: AsyncSession | Session, broker: Publisher, token_id: int, account_id: int | None
+) -> None:
+    """A revoked token's streaming connections close once the revocation commits."""
+    if account_id is None:
+        return
+    publish_on_commit(
+        session,
+        broker,
+        [channels_for.control(account_id)],
+        Message(event="revoked", account_ids=[account_id], extra={"token_id": token_id}),
+    )

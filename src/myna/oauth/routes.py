@@ -82,7 +82,7 @@ async def _run(request: Request, fn: Any) -> Any:
     c = _container(request)
     ttl = c.settings.access_token_ttl_days
     async with c.db.transaction() as session:
-        return await session.run_sync(lambda sync: fn(MynaServer(sync, ttl)))
+        return await session.run_sync(lambda sync: fn(MynaServer(sync, ttl, c.broker)))
 
 
 @router.post("/oauth/token", summary="Exchange a code, password or client credentials for a token")

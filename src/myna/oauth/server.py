@@ -23,6 +23,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy.orm import Session
 
+from myna.events.publish import Publisher, announce_revoked
 from myna.lib import passwords, secrets
 from myna.lib.clock import as_utc, utcnow
 from myna.lib.ids import new_id
@@ -213,12 +214,14 @@ class Revocation(RevocationEndpoint):
     def revoke_token(self, token: Token, request: Request) -> None:
         server: MynaServer = self.server
         store.revoke_sync(server.session, token.row.id, utcnow())
+        announce_revoked(server.session, server.broker, token.row.id, token.row.account_id)
 
 
 class MynaServer(AuthorizationServer):
-    def __init__(self, session: Session, token_ttl_days: int) -> None:
+    def __init__(self, session: Session, token_ttl_days: int, broker: Publisher) -> None:
         super().__init__(scopes_supported=scope_rules.ALL)
         self.session = session
+        self.broker = broker
         ttl = int(timedelta(days=token_ttl_days).total_seconds()) if token_ttl_days else 0
         self.register_token_generator(
             "default",

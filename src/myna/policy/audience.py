@@ -96,16 +96,25 @@ def direct_participants(author_id: int, mentioned_ids: list[int]) -> Select[int]
 
 
 def conversation_partners(account_id: int) -> Select[int]:
-    """Who shares a conversation with `account_id`, less anyone across a block: they hear
-    when the account comes online or goes offline."""
+    """Who talks with `account_id`: both have written in a conversation they share (so a
+    message nobody answered does not make its sender a partner), less anyone across a block.
+    Partners see each other's presence."""
     mine = select(ConversationMember.conversation_id).where(
-        ConversationMember.account_id == account_id
+        ConversationMember.account_id == account_id,
+        exists().where(
+            Status.conversation_id == ConversationMember.conversation_id,
+            Status.account_id == account_id,
+        ),
     )
     return (
         select(ConversationMember.account_id)
         .where(
             ConversationMember.conversation_id.in_(mine),
             ConversationMember.account_id != account_id,
+            exists().where(
+                Status.conversation_id == ConversationMember.conversation_id,
+                Status.account_id == ConversationMember.account_id,
+            ),
             ~blocked_between(account_id, ConversationMember.account_id),
         )
         .distinct()
@@ -145,4 +154,16 @@ def group_others(group_id: int, account_id: int) -> Select[int]:
         GroupMember.group_id == group_id,
         GroupMember.account_id != account_id,
         ~blocked_between(account_id, GroupMember.account_id),
+    )
+
+
+def brought_home_on_follow(author_id: int) -> ColumnElement[bool]:
+    """SQL: the statuses of a newly followed author that join the follower's home feed: their
+    own posts and reposts, not replies, direct messages or group posts (those reach a home
+    feed only by their own rules)."""
+    return and_(
+        Status.account_id == author_id,
+        Status.in_reply_to_id.is_(None),
+        Status.group_id.is_(None),
+        Status.visibility != Visibility.DIRECT,
     )

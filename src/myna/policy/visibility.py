@@ -169,6 +169,17 @@ def is_group(visibility: str | None) -> bool:
     return visibility == Visibility.GROUP
 
 
+def repost_visibility_ok(visibility: str) -> bool:
+    """A repost is shown publicly, unlisted or to the reposter's followers; never as a
+    direct message or in a group (it would be visible to nobody, or to the wrong people)."""
+    return visibility in (*OPEN, Visibility.FOLLOWERS)
+
+
+def default_visibility_ok(visibility: str) -> bool:
+    """What an account may post by default: direct and group posts need their audience."""
+    return visibility in (*OPEN, Visibility.FOLLOWERS)
+
+
 def is_direct(visibility: str | None) -> bool:
     """Direct statuses are messages in a conversation; nothing can be reposted as direct."""
     return visibility == Visibility.DIRECT

@@ -45,6 +45,10 @@ async def add_token(session: AsyncSession, token: OAuthToken) -> None:
     await session.flush()
 
 
+async def token_by_id(session: AsyncSession, token_id: int) -> OAuthToken | None:
+    return await session.get(OAuthToken, token_id)
+
+
 async def revoke(session: AsyncSession, token_id: int, at: datetime) -> None:
     await session.execute(
         update(OAuthToken)

@@ -50,6 +50,7 @@ class Connection:
         self.hub = hub
         self.caller = caller
         self.viewer_id = caller.account.id if caller and caller.account else None
+        self.token_id = caller.token.id if caller else None
         self.scopes = caller.scopes if caller else frozenset()
         self.state = ViewerState()
         self.queue: asyncio.Queue[Frame] = asyncio.Queue(maxsize=queue_size)

@@ -173,6 +173,11 @@ class Hub:
             for connection in listeners:
                 await connection.refresh()
             return
+        if message.event == "revoked":
+            for connection in listeners:
+                if connection.token_id == message.extra.get("token_id"):
+                    connection.drop("The access token was revoked")
+            return
         shared: str | None = None
         shared_done = message.id in self._rendered
         if shared_done:
