@@ -1,7 +1,9 @@
 """SQLAlchemy tables, one module per aggregate. Tables only: no logic, no JSON shapes."""
 
 from myna.models.account import Account
+from myna.models.collection import Bookmark, Pin
 from myna.models.conversation import Conversation, ConversationMember
+from myna.models.edit import StatusEdit
 from myna.models.group import (
     Group,
     GroupBan,
@@ -11,6 +13,7 @@ from myna.models.group import (
     GroupRequest,
     GroupRole,
 )
+from myna.models.list import AccountList, ListMember, ListTimelineEntry
 from myna.models.marker import Marker
 from myna.models.notification import Notification, NotificationType
 from myna.models.oauth import OAuthApp, OAuthCode, OAuthToken
@@ -28,7 +31,9 @@ from myna.models.timeline import HomeTimelineEntry
 
 __all__ = [
     "Account",
+    "AccountList",
     "Block",
+    "Bookmark",
     "Conversation",
     "ConversationMember",
     "Favourite",
@@ -43,6 +48,8 @@ __all__ = [
     "GroupRole",
     "HomeTimelineEntry",
     "IdempotencyKey",
+    "ListMember",
+    "ListTimelineEntry",
     "Marker",
     "Mention",
     "Mute",
@@ -51,7 +58,9 @@ __all__ = [
     "OAuthApp",
     "OAuthCode",
     "OAuthToken",
+    "Pin",
     "Status",
+    "StatusEdit",
     "StatusTag",
     "Tag",
     "Visibility",

@@ -58,6 +58,9 @@ class Status(Base):
     conversation_id: Mapped[int | None] = mapped_column(default=None)
     # For visibility GROUP: the group it was posted to (no foreign key: see migration 0003).
     group_id: Mapped[int | None] = mapped_column(default=None)
+    # Myna's list audience: a followers-only status for the members of one of the author's
+    # lists (no foreign key: see migration 0004).
+    list_id: Mapped[int | None] = mapped_column(default=None)
     app_id: Mapped[int | None] = mapped_column(
         ForeignKey("oauth_apps.id", ondelete="SET NULL"), default=None
     )
