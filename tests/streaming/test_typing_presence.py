@@ -118,6 +118,8 @@ async def test_presence_goes_to_partners_on_first_open_and_last_close(
 ) -> None:
     alice, bob, carol = await make_user("alice"), await make_user("bob"), await make_user("carol")
     await post(alice, "@bob hi", visibility="direct")
+    # Partners are people who both wrote in a conversation: bob answers.
+    await post(bob, "@alice hello", visibility="direct")
     bob_socket = await streams.socket(bob, "direct")
     carol_socket = await streams.socket(carol, "direct")
     assert await online_partners(http, bob) == []
@@ -214,6 +216,12 @@ async def test_presence_and_typing_cross_server_processes(
             "/api/v1/statuses",
             json={"status": "@bob hi", "visibility": "direct"},
             headers=alice.headers,
+        )
+        assert r.status_code == 200, r.text
+        r = await http_one.post(
+            "/api/v1/statuses",
+            json={"status": "@alice hello", "visibility": "direct"},
+            headers=bob.headers,
         )
         assert r.status_code == 200, r.text
         cid = await conversation_id(http_two, bob)
