@@ -12,8 +12,11 @@ from myna import __version__
 from myna.api import errors
 from myna.api.mastodon import (
     accounts,
+    bookmarks,
     conversations,
+    edits,
     instance,
+    lists,
     notifications,
     statuses,
     timelines,
@@ -64,7 +67,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         instance,
         accounts,
         statuses,
+        bookmarks,
+        edits,
         timelines,
+        lists,
         notifications,
         conversations,
         presence,

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 from myna.actions.accounts import AccountActions
 from myna.actions.apps import AppActions
+from myna.actions.collections import CollectionActions
 from myna.actions.conversations import ConversationActions
 from myna.actions.groups import GroupActions
+from myna.actions.lists import ListActions
 from myna.actions.markers import MarkerActions
 from myna.actions.notifications import NotificationActions
 from myna.actions.presence import PresenceActions
@@ -18,8 +20,11 @@ from myna.backends.timelines import SqlTimelines, TimelineBackend
 from myna.config import Settings
 from myna.db.database import Database
 from myna.reads.accounts import AccountReads
+from myna.reads.collections import CollectionReads
 from myna.reads.conversations import ConversationReads
+from myna.reads.edits import EditReads
 from myna.reads.groups import GroupReads
+from myna.reads.lists import ListReads
 from myna.reads.markers import MarkerReads
 from myna.reads.notifications import NotificationReads
 from myna.reads.statuses import StatusReads
@@ -51,6 +56,11 @@ class Container:
     conversation_reads: ConversationReads
     group_actions: GroupActions
     group_reads: GroupReads
+    list_actions: ListActions
+    list_reads: ListReads
+    collection_actions: CollectionActions
+    collection_reads: CollectionReads
+    edit_reads: EditReads
 
     async def close(self) -> None:
         await self.broker.close()
@@ -102,4 +112,9 @@ def build(settings: Settings) -> Container:
         conversation_reads=ConversationReads(db, presence),
         group_actions=GroupActions(db, broker),
         group_reads=GroupReads(db, presence),
+        list_actions=ListActions(db, timelines),
+        list_reads=ListReads(db, timelines),
+        collection_actions=CollectionActions(db),
+        collection_reads=CollectionReads(db),
+        edit_reads=EditReads(db),
     )

@@ -18,97 +18,125 @@ import pytest_asyncio
 from sqlalchemy import or_, select
 
 from myna.actions.accounts import Registration
+from myna.actions.lists import ListChange
 from myna.actions.statuses import NewStatus
 from myna.app import create_app
 from myna.config import Settings
 from myna.container import Container, build
 from myna.lib.ids import new_id
-from myna.models import Block, Follow, Mention, Status, Visibility
+from myna.models import Block, Follow, ListMember, Mention, Status, Visibility
 from myna.policy.visibility import Facts, may_see, visible_filter
 from tests.conftest import BASE_URL, POSTGRES_URL, User, row_counts, truncate_all
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-VISIBILITIES = ["public", "unlisted", "private", "direct"]  # wire names
+VISIBILITIES = ["public", "unlisted", "private", "direct", "list"]  # wire names, and a circle
 WIRE_TO_INTERNAL = {
     "public": Visibility.PUBLIC,
     "unlisted": Visibility.UNLISTED,
     "private": Visibility.FOLLOWERS,
     "direct": Visibility.DIRECT,
+    "list": Visibility.FOLLOWERS,  # "private" with the author's list as list_id: a circle
 }
+# The author's list (the audience of the `list` post) holds follower, muted, blocked (until
+# the block ends their follows, and with them the membership) and listmember.
 VIEWERS = [
     "author",  # wrote the post
-    "follower",  # follows the author
-    "mentioned",  # @mentioned in the post, does not follow the author
+    "follower",  # follows the author; in the author's list
+    "outsider",  # follows the author; not in the list
+    "listmember",  # in the author's list, does not follow the author
+    "mentioned",  # @mentioned in the post, does not follow the author, not in the list
     "stranger",  # signed in, no relation
     "blocked",  # the author blocked them (after they had followed and been mentioned)
     "blocker",  # blocked the author (before being mentioned)
-    "muted",  # follows the author, and muted them
+    "muted",  # follows the author, and muted them; in the list
     "anonymous",  # no token
 ]
 ANONYMOUS = "anonymous"
 TAG = "matrixtag"
+# Who may favourite each target before the blocks (so the author has a notification).
+LIKER = {"list": "follower"}
 
 Y, N = True, False
 
-# Columns: public, unlisted, private, direct.
-# A direct look-up of the status (and everything that behaves like one).
+# Columns: public, unlisted, private, direct, list.
+# A direct look-up of the status (and everything that behaves like one). A list post is seen by
+# its author and the list's members who follow the author: a mention grants nothing.
 LOOKUP = {
-    "author": (Y, Y, Y, Y),
-    "follower": (Y, Y, Y, N),
-    "mentioned": (Y, Y, Y, Y),
-    "stranger": (Y, Y, N, N),
-    "blocked": (N, N, N, N),
-    "blocker": (N, N, N, N),
-    "muted": (Y, Y, Y, N),
-    "anonymous": (Y, Y, N, N),
+    "author": (Y, Y, Y, Y, Y),
+    "follower": (Y, Y, Y, N, Y),
+    "outsider": (Y, Y, Y, N, N),
+    "listmember": (Y, Y, N, N, N),
+    "mentioned": (Y, Y, Y, Y, N),
+    "stranger": (Y, Y, N, N, N),
+    "blocked": (N, N, N, N, N),
+    "blocker": (N, N, N, N, N),
+    "muted": (Y, Y, Y, N, Y),
+    "anonymous": (Y, Y, N, N, N),
 }
-# The home feed: followers (and the author); a direct post reaches only followers it mentions;
-# a mute takes the author out of the feed.
+# The home feed: followers (and the author); a direct post reaches only followers it mentions,
+# a list post only followers in the list; a mute takes the author out of the feed.
 HOME = {
-    "author": (Y, Y, Y, Y),
-    "follower": (Y, Y, Y, N),
-    "mentioned": (N, N, N, N),
-    "stranger": (N, N, N, N),
-    "blocked": (N, N, N, N),
-    "blocker": (N, N, N, N),
-    "muted": (N, N, N, N),
+    "author": (Y, Y, Y, Y, Y),
+    "follower": (Y, Y, Y, N, Y),
+    "outsider": (Y, Y, Y, N, N),
+    "listmember": (N, N, N, N, N),
+    "mentioned": (N, N, N, N, N),
+    "stranger": (N, N, N, N, N),
+    "blocked": (N, N, N, N, N),
+    "blocker": (N, N, N, N, N),
+    "muted": (N, N, N, N, N),
 }
 # Public places (the public timeline, local or not, and tag pages): public posts only.
 LISTED = {
-    "author": (Y, N, N, N),
-    "follower": (Y, N, N, N),
-    "mentioned": (Y, N, N, N),
-    "stranger": (Y, N, N, N),
-    "blocked": (N, N, N, N),
-    "blocker": (N, N, N, N),
-    "muted": (N, N, N, N),
-    "anonymous": (Y, N, N, N),
+    "author": (Y, N, N, N, N),
+    "follower": (Y, N, N, N, N),
+    "outsider": (Y, N, N, N, N),
+    "listmember": (Y, N, N, N, N),
+    "mentioned": (Y, N, N, N, N),
+    "stranger": (Y, N, N, N, N),
+    "blocked": (N, N, N, N, N),
+    "blocker": (N, N, N, N, N),
+    "muted": (N, N, N, N, N),
+    "anonymous": (Y, N, N, N, N),
 }
 # Descendants in a thread are a list: muted authors are left out, as in timelines.
-THREAD_BELOW = {**LOOKUP, "muted": (N, N, N, N)}
-# Notifications that carry the post: the author's (the mentioned viewer liked it, and a third
-# account reposted the open ones) and the mention itself. Nobody else hears of it.
+THREAD_BELOW = {**LOOKUP, "muted": (N, N, N, N, N)}
+# Notifications that carry the post: the author's (a like: by the mentioned viewer, or by the
+# follower for the list post; and a third account's reposts of the open ones) and the mention
+# itself, which a list post does not send to a mentioned outsider. Nobody else hears of it.
 NOTIFIED = {
-    "author": (Y, Y, Y, Y),
-    "follower": (N, N, N, N),
-    "mentioned": (Y, Y, Y, Y),
-    "stranger": (N, N, N, N),
-    "blocked": (N, N, N, N),
-    "blocker": (N, N, N, N),
-    "muted": (N, N, N, N),
+    "author": (Y, Y, Y, Y, Y),
+    "follower": (N, N, N, N, N),
+    "outsider": (N, N, N, N, N),
+    "listmember": (N, N, N, N, N),
+    "mentioned": (Y, Y, Y, Y, N),
+    "stranger": (N, N, N, N, N),
+    "blocked": (N, N, N, N, N),
+    "blocker": (N, N, N, N, N),
+    "muted": (N, N, N, N, N),
 }
-# Reposting: "ok", "refused" (visible, but followers-only and direct posts cannot be reposted)
-# or "hidden" (404, like a missing status).
+# A list feed: the author's followers each keep a list holding the author. It gets what their
+# home gets, less direct posts (never in a list feed); a mute keeps the author out of it too.
+LIST_FEED = {
+    "follower": (Y, Y, Y, N, Y),
+    "outsider": (Y, Y, Y, N, N),
+    "blocked": (N, N, N, N, N),
+    "muted": (N, N, N, N, N),
+}
+# Reposting: "ok", "refused" (visible, but followers-only, direct and list posts cannot be
+# reposted) or "hidden" (404, like a missing status).
 OK, REFUSED, HIDDEN = "ok", "refused", "hidden"
 REBLOG = {
-    "author": (OK, OK, REFUSED, REFUSED),
-    "follower": (OK, OK, REFUSED, HIDDEN),
-    "mentioned": (OK, OK, REFUSED, REFUSED),
-    "stranger": (OK, OK, HIDDEN, HIDDEN),
-    "blocked": (HIDDEN, HIDDEN, HIDDEN, HIDDEN),
-    "blocker": (HIDDEN, HIDDEN, HIDDEN, HIDDEN),
-    "muted": (OK, OK, REFUSED, HIDDEN),
+    "author": (OK, OK, REFUSED, REFUSED, REFUSED),
+    "follower": (OK, OK, REFUSED, HIDDEN, REFUSED),
+    "outsider": (OK, OK, REFUSED, HIDDEN, HIDDEN),
+    "listmember": (OK, OK, HIDDEN, HIDDEN, HIDDEN),
+    "mentioned": (OK, OK, REFUSED, REFUSED, HIDDEN),
+    "stranger": (OK, OK, HIDDEN, HIDDEN, HIDDEN),
+    "blocked": (HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    "blocker": (HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    "muted": (OK, OK, REFUSED, HIDDEN, REFUSED),
 }
 
 
@@ -128,6 +156,7 @@ class World:
     followup: dict[str, int] = field(default_factory=dict)  # public reply to the target
     reposts: dict[str, int] = field(default_factory=dict)  # sharer's reposts of open targets
     missing: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    lists: dict[str, int] = field(default_factory=dict)  # each follower's list of the author
 
     def headers(self, viewer: str) -> dict[str, str]:
         return {} if viewer == ANONYMOUS else self.users[viewer].headers
@@ -166,8 +195,17 @@ async def _build_world(services: Container, client: httpx.AsyncClient) -> World:
     author = users["author"].id
     uid = {name: u.id for name, u in users.items()}
 
-    for name in ("follower", "muted", "blocked"):
+    for name in ("follower", "outsider", "muted", "blocked"):
         await rel.do_follow(uid[name], author)
+    circle = await services.list_actions.do_create(author, ListChange(title="圈子 circle"))
+    members = ["follower", "muted", "blocked", "listmember"]
+    for name in members:  # only accounts the author follows can be in its list
+        await rel.do_follow(author, uid[name])
+    await services.list_actions.do_add_accounts(author, circle.id, [uid[n] for n in members])
+    for name in LIST_FEED:
+        watch = await services.list_actions.do_create(uid[name], ListChange(title="watch"))
+        await services.list_actions.do_add_accounts(uid[name], watch.id, [author])
+        world.lists[name] = watch.id
     await rel.do_mute(uid["muted"], author, notifications=True)
     await rel.do_block(uid["blocker"], author)
     for name in ("blocker", "repostblocker"):
@@ -183,6 +221,7 @@ async def _build_world(services: Container, client: httpx.AsyncClient) -> World:
                 text=f"@mentioned @blocked @blocker {marker(vis)} #{TAG}",
                 visibility=WIRE_TO_INTERNAL[vis],
                 in_reply_to_id=parent.id,
+                list_id=circle.id if vis == "list" else None,
             ),
         )
         followup = await statuses.do_post(
@@ -196,7 +235,7 @@ async def _build_world(services: Container, client: httpx.AsyncClient) -> World:
             target.id,
             followup.id,
         )
-        await statuses.do_favourite(uid["mentioned"], target.id)
+        await statuses.do_favourite(uid[LIKER.get(vis, "mentioned")], target.id)
         if vis in ("public", "unlisted"):
             repost = await statuses.do_reblog(uid["sharer"], target.id, None)
             world.reposts[vis] = repost.id
@@ -330,6 +369,10 @@ async def probe_home(world: World, viewer: str, vis: str) -> tuple[bool, list[st
     return await _listing(world, viewer, vis, "/api/v1/timelines/home")
 
 
+async def probe_list(world: World, viewer: str, vis: str) -> tuple[bool, list[str]]:
+    return await _listing(world, viewer, vis, f"/api/v1/timelines/list/{world.lists[viewer]}")
+
+
 async def probe_public(world: World, viewer: str, vis: str) -> tuple[bool, list[str]]:
     return await _listing(world, viewer, vis, "/api/v1/timelines/public")
 
@@ -397,7 +440,7 @@ async def probe_reply(world: World, viewer: str, vis: str) -> tuple[bool, list[s
     return False, [r.text]
 
 
-PROBES: dict[str, tuple[Probe, dict[str, tuple[bool, bool, bool, bool]]]] = {
+PROBES: dict[str, tuple[Probe, dict[str, tuple[bool, ...]]]] = {
     "status": (probe_status, LOOKUP),
     "batch": (probe_batch, LOOKUP),
     "thread-below": (probe_thread_below, THREAD_BELOW),
@@ -407,6 +450,7 @@ PROBES: dict[str, tuple[Probe, dict[str, tuple[bool, bool, bool, bool]]]] = {
     "favourited-by": (probe_favourited_by, LOOKUP),
     "account": (probe_account, LOOKUP),
     "home": (probe_home, HOME),
+    "list": (probe_list, LIST_FEED),
     "public": (probe_public, LISTED),
     "public-local": (probe_public_local, LISTED),
     "tag": (probe_tag, LISTED),
@@ -465,9 +509,9 @@ async def test_reblog_matrix(world: World, viewer: str, vis: str) -> None:
         assert marker(vis) not in r.text
 
 
-@pytest.mark.parametrize("vis", ["private", "direct"])
+@pytest.mark.parametrize("vis", ["private", "direct", "list"])
 async def test_quote_of_private_or_direct_is_refused(world: World, vis: str) -> None:
-    for viewer in ("author", "mentioned"):
+    for viewer in ("author", "follower" if vis == "list" else "mentioned"):
         r = await _refused_without_writing(
             world,
             viewer,
@@ -541,10 +585,20 @@ async def _facts(session: Any, viewer_id: int, status: Status) -> Facts:
             )
         )
     )
+    in_list = (
+        await session.scalar(
+            select(ListMember.account_id).where(
+                ListMember.list_id == status.list_id, ListMember.account_id == viewer_id
+            )
+        )
+        if status.list_id is not None
+        else None
+    )
     return Facts(
         follows_author=follows is not None,
         mentioned=mentioned is not None,
         blocked_either_way=blocked is not None,
+        in_list=in_list is not None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from myna.actions.lists import forget_unfollowed
 from myna.actions.notifications import notify
 from myna.backends.timelines import TimelineBackend
 from myna.db.database import Database
@@ -134,6 +135,7 @@ class RelationActions:
             await account_store.adjust_counts(session, follower_id, following=-1)
             await account_store.adjust_counts(session, target_id, followers=-1)
             await self.timelines.remove_author(session, follower_id, target_id)
+            await forget_unfollowed(session, self.timelines, follower_id, target_id)
             self._changed(session, follower_id, target_id)
         if await store.remove(session, FollowRequest, follower_id, target_id):
             await notification_store.delete_matching(

@@ -1,4 +1,4 @@
-"""Posting, deleting, reposting (with or without comment) and liking."""
+"""Posting, editing, deleting, reposting (with or without comment) and liking."""
 
 from dataclasses import dataclass
 
@@ -17,9 +17,18 @@ from myna.lib.clock import utcnow
 from myna.lib.errors import NotFound, ValidationFailed
 from myna.lib.html import render_status
 from myna.lib.ids import new_id
-from myna.models import Favourite, Mention, NotificationType, Status, Tag, Visibility
+from myna.models import (
+    Favourite,
+    ListMember,
+    Mention,
+    NotificationType,
+    Status,
+    StatusEdit,
+    Tag,
+    Visibility,
+)
 from myna.policy import visibility as rules
-from myna.policy.access import access_deletable_status, access_status
+from myna.policy.access import access_deletable_status, access_own_status, access_status
 from myna.policy.audience import (
     home_recipients,
     muting_any,
@@ -27,7 +36,9 @@ from myna.policy.audience import (
     via_author_channel,
 )
 from myna.policy.groups import check_can_post, members_among
+from myna.policy.lists import access_own_list, list_audience, lists_receiving
 from myna.store import accounts as account_store
+from myna.store import edits as edit_store
 from myna.store import groups as group_store
 from myna.store import notifications as notification_store
 from myna.store import statuses as store
@@ -50,6 +61,8 @@ class NewStatus:
     language: str | None = None
     idempotency_key: str | None = None
     app_id: int | None = None
+    # Myna: one of the author's lists, as the audience of a followers-only status.
+    list_id: int | None = None
 
 
 def check_length(text: str, spoiler_text: str, limit: int) -> None:
@@ -75,6 +88,24 @@ def check_new_status(new: NewStatus, limit: int) -> None:
         raise ValidationFailed("Validation failed: Language is not a valid ISO 639 code")
     if new.idempotency_key is not None and len(new.idempotency_key) > IDEMPOTENCY_KEY_MAX:
         raise ValidationFailed("Idempotency-Key is too long")
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """An edit: what may change. Visibility, reply target, quote, group and list stay."""
+
+    text: str
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None  # None keeps the status's language
+
+
+def check_change(change: StatusChange, limit: int) -> None:
+    """The same rules, and the same messages, as posting."""
+    check_new_status(
+        NewStatus(text=change.text, spoiler_text=change.spoiler_text, language=change.language),
+        limit,
+    )
 
 
 class StatusActions:
@@ -152,6 +183,10 @@ class StatusActions:
             await check_can_post(session, author_id, group_id)
         elif group_id is not None:
             raise ValidationFailed("Validation failed: group_id needs visibility group")
+        if new.list_id is not None:
+            if not rules.list_audience_ok(visibility):
+                raise ValidationFailed("Validation failed: list_id needs visibility private")
+            await access_own_list(session, author_id, new.list_id)
 
         parsed = text_rules.parse(new.text)
         mentioned = await account_store.by_usernames(session, parsed.mentions)
@@ -166,6 +201,7 @@ class StatusActions:
             sensitive=new.sensitive or bool(new.spoiler_text),
             visibility=visibility.value,
             group_id=group_id,
+            list_id=new.list_id,
             language=new.language or author.default_language or None,
             in_reply_to_id=parent.id if parent else None,
             in_reply_to_account_id=parent.account_id if parent else None,
@@ -183,12 +219,13 @@ class StatusActions:
             await store.remember_idempotency_key(
                 session, author_id, new.idempotency_key, status.id, now
             )
+        counted = rules.counted_in_profile(status.visibility, status.list_id)
         await account_store.adjust_counts(
             session,
             author_id,
-            statuses=1 if rules.counted_in_profile(status.visibility) else 0,
-            # Direct and group posts leave no trace on the profile, not even a date.
-            last_status_at=now if rules.counted_in_profile(status.visibility) else None,
+            statuses=1 if counted else 0,
+            # Direct, group and list posts leave no trace on the profile, not even a date.
+            last_status_at=now if counted else None,
         )
         if status.group_id is not None:
             await group_store.adjust_counts(session, status.group_id, statuses=1)
@@ -201,6 +238,8 @@ class StatusActions:
                 home_recipients(status, author.followers_count, self.pull_threshold),
             )
         )
+        if status.group_id is None:
+            await self.timelines.fan_out_lists(session, status.id, lists_receiving(status.id))
         tag_keys = [text_rules.tag_key(name) for name in parsed.tags]
         await self._announce(session, "update", status, author.followers_count, holders, tag_keys)
         if rules.is_direct(status.visibility):
@@ -209,6 +248,10 @@ class StatusActions:
             # Mentions in a group post reach members only.
             members = await members_among(session, status.group_id, [a.id for a in mentioned])
             mentioned = [a for a in mentioned if a.id in members]
+        if status.list_id is not None:
+            # Mentions in a list post reach its audience only: a mention widens nothing.
+            audience = await self._list_audience_among(session, status, [a.id for a in mentioned])
+            mentioned = [a for a in mentioned if a.id in audience]
         for account in mentioned:
             await notify(
                 session,
@@ -228,6 +271,15 @@ class StatusActions:
                 status_id=status.id,
             )
         return status
+
+    async def _list_audience_among(
+        self, session: AsyncSession, status: Status, account_ids: list[int]
+    ) -> set[int]:
+        """Which of `account_ids` are in the audience of a status addressed to a list."""
+        if status.list_id is None or not account_ids:
+            return set()
+        audience = list_audience(status.list_id, status.account_id)
+        return set(await session.scalars(audience.where(ListMember.account_id.in_(account_ids))))
 
     async def _attach_tags(self, session: AsyncSession, status_id: int, names: list[str]) -> None:
         if not names:
@@ -278,6 +330,7 @@ class StatusActions:
             visibility=status.visibility,
             mentioned_ids=mentioned,
             group_id=status.group_id,
+            list_id=status.list_id,
         )
         if status.group_id is not None:
             # Members, and the home streams of members who show the group at home, listen on
@@ -312,6 +365,99 @@ class StatusActions:
             session, self.broker, [channels_for.direct(a) for a in participants], message
         )
 
+    async def do_edit(self, author_id: int, status_id: int, change: StatusChange) -> Status:
+        """Edit one's own status: the version it replaces is kept as a StatusEdit, mentions and
+        tags are parsed again, and the streams that got the status hear `status.update`."""
+        check_change(change, self.max_units)
+        async with self.db.transaction() as session:
+            status = await access_own_status(session, author_id, status_id)
+            if status.reblog_of_id is not None:
+                raise ValidationFailed("Validation failed: A repost cannot be edited")
+            if status.group_id is not None:
+                await check_can_post(session, author_id, status.group_id)
+            author = await account_store.get(session, author_id)
+            if author is None:
+                raise NotFound()
+            parsed = text_rules.parse(change.text)
+            mentioned = await account_store.by_usernames(session, parsed.mentions)
+            before = set((await store.mentions_of(session, [status.id])).get(status.id, []))
+            after = {a.id for a in mentioned}
+            if rules.is_direct(status.visibility) and after != before:
+                # A direct status's mentions are its audience and its conversation's members.
+                raise ValidationFailed("Validation failed: A direct status keeps its recipients")
+            old_tags = (await store.tags_of(session, [status.id])).get(status.id, [])
+            now = utcnow()
+            await edit_store.add(
+                session,
+                StatusEdit(
+                    id=new_id(),
+                    status_id=status.id,
+                    text=status.text,
+                    content=status.content,
+                    spoiler_text=status.spoiler_text,
+                    sensitive=status.sensitive,
+                    created_at=status.edited_at or status.created_at,
+                ),
+            )
+            mention_urls = {a.username_key: f"{self.base_url}/@{a.username}" for a in mentioned}
+            status.text = change.text
+            status.content = render_status(
+                parsed, base_url=self.base_url, mention_urls=mention_urls
+            )
+            status.spoiler_text = change.spoiler_text
+            status.sensitive = change.sensitive or bool(change.spoiler_text)
+            status.language = change.language or status.language
+            status.edited_at = now
+            await session.flush()
+            await edit_store.drop_mentions(session, status.id, before - after)
+            await store.add_mentions(
+                session,
+                [
+                    Mention(id=new_id(), status_id=status.id, account_id=a.id)
+                    for a in mentioned
+                    if a.id not in before
+                ],
+            )
+            await edit_store.unlink_tags(session, status.id)
+            await self._attach_tags(session, status.id, parsed.tags)
+            holders = await self.timelines.holders(session, status.id)
+            tag_keys = {t.key for t in old_tags} | {text_rules.tag_key(n) for n in parsed.tags}
+            await self._announce(
+                session,
+                "status.update",
+                status,
+                author.followers_count,
+                holders,
+                sorted(tag_keys),
+            )
+            newly = [a.id for a in mentioned if a.id not in before]
+            if status.group_id is not None:
+                # Mentions in a group post reach members only.
+                members = await members_among(session, status.group_id, newly)
+                newly = [a for a in newly if a in members]
+            if status.list_id is not None:
+                audience = await self._list_audience_among(session, status, newly)
+                newly = [a for a in newly if a in audience]
+            for account_id in newly:
+                await notify(
+                    session,
+                    self.broker,
+                    recipient_id=account_id,
+                    from_account_id=author_id,
+                    type_=NotificationType.MENTION,
+                    status_id=status.id,
+                )
+            for account_id in await edit_store.sharers_of(session, status.id):
+                await notify(
+                    session,
+                    self.broker,
+                    recipient_id=account_id,
+                    from_account_id=author_id,
+                    type_=NotificationType.UPDATE,
+                    status_id=status.id,
+                )
+        return status
+
     async def do_delete(self, viewer_id: int, status_id: int) -> Status:
         async with self.db.transaction() as session:
             status = await access_deletable_status(session, viewer_id, status_id)
@@ -331,7 +477,7 @@ class StatusActions:
             await group_store.adjust_counts(session, status.group_id, statuses=-1)
         await store.delete_one(session, status.id)
         await forget_direct(session, status)
-        if rules.counted_in_profile(status.visibility):
+        if rules.counted_in_profile(status.visibility, status.list_id):
             await account_store.adjust_counts(session, status.account_id, statuses=-1)
 
     async def do_reblog(
@@ -376,6 +522,9 @@ class StatusActions:
                 reblog.id,
                 home_recipients(reblog, reposter.followers_count, self.pull_threshold),
                 reblog_of_id=original.id,
+            )
+            await self.timelines.fan_out_lists(
+                session, reblog.id, lists_receiving(reblog.id), reblog_of_id=original.id
             )
             await self._announce(session, "update", reblog, reposter.followers_count, holders, [])
             await notify(
@@ -451,4 +600,11 @@ class StatusActions:
         return status
 
 
-__all__ = ["NewStatus", "StatusActions", "check_length", "check_new_status"]
+__all__ = [
+    "NewStatus",
+    "StatusActions",
+    "StatusChange",
+    "check_change",
+    "check_length",
+    "check_new_status",
+]

@@ -1,4 +1,5 @@
-"""Home timelines: which status ids each account's home feed holds.
+"""Home and list timelines: which status ids each account's home feed, and each list's feed,
+holds.
 
 The database is the truth; a home feed is derived data (fan-out on write) that can be rebuilt
 at any time. The embedded backend keeps feeds in a SQL table of the same database, so the
@@ -12,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.lib.paging import Page
-from myna.models import HomeTimelineEntry, Status
+from myna.models import HomeTimelineEntry, ListTimelineEntry, Status
 from myna.store.paging import newest_first, paged
 
 BACKFILL_ON_FOLLOW = 40
@@ -51,9 +52,32 @@ class TimelineBackend(Protocol):
         self, session: AsyncSession, viewer_id: int, author_id: int
     ) -> None: ...
 
+    async def fan_out_lists(
+        self,
+        session: AsyncSession,
+        status_id: int,
+        lists: Select[int],
+        reblog_of_id: int | None = None,
+    ) -> list[int]:
+        """Add `status_id` to the feeds of `lists` (list ids); returns the lists that got it.
+        A repost skips list feeds that already show the reposted status or a repost of it."""
+        ...
+
+    async def list_page(
+        self, session: AsyncSession, list_id: int, page: Page, where: ColumnElement[bool]
+    ) -> list[Status]: ...
+
+    async def add_to_list(
+        self, session: AsyncSession, list_id: int, which: ColumnElement[bool]
+    ) -> None: ...
+
+    async def remove_from_list(
+        self, session: AsyncSession, list_id: int, author_ids: list[int]
+    ) -> None: ...
+
 
 class SqlTimelines:
-    """Embedded backend: the `home_timeline` table."""
+    """Embedded backend: the `home_timeline` and `list_timeline` tables."""
 
     async def fan_out(
         self,
@@ -141,6 +165,80 @@ class SqlTimelines:
                 HomeTimelineEntry.account_id == viewer_id,
                 HomeTimelineEntry.status_id.in_(
                     select(Status.id).where(Status.account_id == author_id)
+                ),
+            )
+        )
+
+    async def fan_out_lists(
+        self,
+        session: AsyncSession,
+        status_id: int,
+        lists: Select[int],
+        reblog_of_id: int | None = None,
+    ) -> list[int]:
+        sub = lists.subquery()
+        rows = select(sub.c[0], literal(status_id))
+        if reblog_of_id is not None:
+            shown = (
+                select(ListTimelineEntry.status_id)
+                .join(Status, Status.id == ListTimelineEntry.status_id)
+                .where(
+                    ListTimelineEntry.list_id == sub.c[0],
+                    (Status.id == reblog_of_id) | (Status.reblog_of_id == reblog_of_id),
+                )
+            )
+            rows = rows.where(~shown.exists())
+        inserted = await session.scalars(
+            insert(ListTimelineEntry)
+            .from_select(["list_id", "status_id"], rows)
+            .returning(ListTimelineEntry.list_id)
+        )
+        return list(inserted)
+
+    async def list_page(
+        self, session: AsyncSession, list_id: int, page: Page, where: ColumnElement[bool]
+    ) -> list[Status]:
+        stmt = paged(
+            select(Status)
+            .join(ListTimelineEntry, ListTimelineEntry.status_id == Status.id)
+            .where(ListTimelineEntry.list_id == list_id, where),
+            ListTimelineEntry.status_id,
+            page,
+        )
+        return newest_first(list(await session.scalars(stmt)), page)
+
+    async def add_to_list(
+        self, session: AsyncSession, list_id: int, which: ColumnElement[bool]
+    ) -> None:
+        """After members are added: bring their recent statuses (`which`, from
+        policy/lists.py) into the list's feed."""
+        recent = (
+            select(Status.id)
+            .where(
+                which,
+                ~Status.id.in_(
+                    select(ListTimelineEntry.status_id).where(ListTimelineEntry.list_id == list_id)
+                ),
+            )
+            .order_by(Status.id.desc())
+            .limit(BACKFILL_ON_FOLLOW)
+            .subquery()
+        )
+        await session.execute(
+            insert(ListTimelineEntry).from_select(
+                ["list_id", "status_id"], select(literal(list_id), recent.c.id)
+            )
+        )
+
+    async def remove_from_list(
+        self, session: AsyncSession, list_id: int, author_ids: list[int]
+    ) -> None:
+        """After members are removed: take their statuses out of the list's feed."""
+        await session.execute(
+            delete(ListTimelineEntry).where(
+                ListTimelineEntry.list_id == list_id,
+                ListTimelineEntry.status_id.in_(
+                    select(Status.id).where(Status.account_id.in_(author_ids))
                 ),
             )
         )

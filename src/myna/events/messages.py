@@ -71,6 +71,10 @@ class Message:
     # For a group status, or a member typing or coming online in a group: its group (only
     # members, who listen on its channel, may receive it).
     group_id: int | None = None
+    # For a status addressed to a list (a circle): that list. Streaming cannot know who is in
+    # it, so such a status is published only on its audience's own `user:` channels and
+    # refused on every other channel.
+    list_id: int | None = None
     # One publish goes to many channels (a copy per follower): the copies share this id, so a
     # streaming process renders the status once per publish, not once per copy.
     id: int = field(default_factory=new_id)

@@ -14,6 +14,7 @@ class NotificationType(enum.StrEnum):
     FOLLOW = "follow"
     FOLLOW_REQUEST = "follow_request"
     QUOTE = "quote"
+    UPDATE = "update"  # a status one reposted or quoted was edited
 
 
 class Notification(Base):

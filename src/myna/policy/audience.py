@@ -13,6 +13,7 @@ from myna.models import (
     Status,
     Visibility,
 )
+from myna.policy.lists import kept_out_of_home, list_audience
 from myna.policy.visibility import blocked_between
 
 
@@ -22,12 +23,16 @@ def home_recipients(status: Status, author_followers: int, pull_threshold: int) 
     - The author always does.
     - Followers do, except: a reply reaches only followers who also follow the account
       replied to (as on Twitter and Mastodon); a repost skips followers who turned reposts
-      off; a direct status reaches only followers it mentions.
+      off; a direct status reaches only followers it mentions; a status addressed to a list
+      reaches only the followers in that list; followers who put the author in one of their
+      exclusive lists read the author there, not at home.
     - Authors with more than `pull_threshold` followers are not fanned out at all: their
-      followers pull them at read time (the hybrid model).
+      followers pull them at read time (the hybrid model). Statuses addressed to a list are
+      always fanned out (to the list's members only), never pulled or sent to the author's
+      channel.
     """
     author = select(literal(status.account_id).label("account_id"))
-    if author_followers > pull_threshold:
+    if author_followers > pull_threshold and status.list_id is None:
         return author
     followers = select(Follow.account_id).where(Follow.target_account_id == status.account_id)
     if status.in_reply_to_account_id not in (None, status.account_id):
@@ -45,6 +50,11 @@ def home_recipients(status: Status, author_followers: int, pull_threshold: int) 
         followers = followers.where(
             exists().where(Mention.status_id == status.id, Mention.account_id == Follow.account_id)
         )
+    if status.list_id is not None:
+        followers = followers.where(
+            Follow.account_id.in_(list_audience(status.list_id, status.account_id))
+        )
+    followers = followers.where(~kept_out_of_home(Follow.account_id, status.account_id))
     return select(union(author, followers).subquery().c.account_id)
 
 
@@ -72,8 +82,13 @@ def muting_any(account_ids: list[int], author_ids: list[int]) -> Select[int]:
 
 def via_author_channel(status: Status, author_followers: int, pull_threshold: int) -> bool:
     """Statuses of authors above the threshold go out once, on the author's channel, to the
-    followers listening there; direct statuses never do (they reach their mentions only)."""
-    return author_followers > pull_threshold and status.visibility != Visibility.DIRECT
+    followers listening there; direct and list-audience statuses never do (they reach their
+    audience only, through its members' own channels)."""
+    return (
+        author_followers > pull_threshold
+        and status.visibility != Visibility.DIRECT
+        and status.list_id is None
+    )
 
 
 def on_public_streams(status: Status) -> bool:
@@ -159,11 +174,12 @@ def group_others(group_id: int, account_id: int) -> Select[int]:
 
 def brought_home_on_follow(author_id: int) -> ColumnElement[bool]:
     """SQL: the statuses of a newly followed author that join the follower's home feed: their
-    own posts and reposts, not replies, direct messages or group posts (those reach a home
-    feed only by their own rules)."""
+    own posts and reposts, not replies, direct messages, group posts or statuses addressed to
+    a list (those reach a home feed only by their own rules)."""
     return and_(
         Status.account_id == author_id,
         Status.in_reply_to_id.is_(None),
         Status.group_id.is_(None),
+        Status.list_id.is_(None),
         Status.visibility != Visibility.DIRECT,
     )

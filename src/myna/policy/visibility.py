@@ -14,6 +14,12 @@ member of its group, or when the group is public; being its author or being ment
 grants nothing (a removed member sees nothing of the group, their own posts included).
 Blocks apply to group statuses too.
 
+A list-audience status (a "circle" post: followers-only with a `list_id`, one of its author's
+lists) is narrower than followers-only: V may see it when V is its author, or V is a member of
+that list and follows the author. Being mentioned in it grants nothing (a mentioned outsider
+gets nothing, not even the notification), and it can never be reposted or quoted. Deleting the
+list, or taking V out of it, takes the status away from V.
+
 Mutes do not hide a status from a direct look-up (as on Mastodon); they hide it from
 timelines, tag pages and notifications: `timeline_filter` adds them.
 """
@@ -24,7 +30,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.orm.util import AliasedClass
 
-from myna.models import Block, Follow, Mention, Mute, Status, Visibility
+from myna.models import Block, Follow, ListMember, Mention, Mute, Status, Visibility
 from myna.policy.groups import is_member_sql, is_public_group_sql
 
 OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
@@ -44,16 +50,27 @@ class Facts:
     # For group statuses: the viewer is a member of the group, or the group is public.
     group_member: bool = False
     group_public: bool = False
+    # For list-audience statuses: the viewer is a member of the status's list.
+    in_list: bool = False
 
 
 def may_see(viewer_id: int | None, status: Status, facts: Facts) -> bool:
     """The rule for one status (not its reposted original: check that one too)."""
-    return may_see_parts(viewer_id, status.account_id, status.visibility, facts)
+    return may_see_parts(
+        viewer_id, status.account_id, status.visibility, facts, list_id=status.list_id
+    )
 
 
-def may_see_parts(viewer_id: int | None, author_id: int, visibility: str, facts: Facts) -> bool:
-    """The rule, for callers that hold a status's author and visibility but not the row (the
-    streaming server filtering a broker message)."""
+def may_see_parts(
+    viewer_id: int | None,
+    author_id: int,
+    visibility: str,
+    facts: Facts,
+    *,
+    list_id: int | None = None,
+) -> bool:
+    """The rule, for callers that hold a status's author, visibility and list but not the row
+    (the streaming server filtering a broker message)."""
     if visibility == Visibility.GROUP:
         if viewer_id is not None and facts.blocked_either_way:
             return False
@@ -62,6 +79,8 @@ def may_see_parts(viewer_id: int | None, author_id: int, visibility: str, facts:
         return visibility in OPEN
     if facts.blocked_either_way:
         return False
+    if list_id is not None:  # a list audience: no mention, no other visibility widens it
+        return author_id == viewer_id or (facts.in_list and facts.follows_author)
     if author_id == viewer_id or visibility in OPEN:
         return True
     if visibility == Visibility.FOLLOWERS and facts.follows_author:
@@ -86,18 +105,29 @@ def _own_rule(
 ) -> ColumnElement[bool]:
     in_group = table.visibility == Visibility.GROUP
     if viewer_id is None:
+        # A list-audience status is followers-only, never OPEN: anonymous viewers see none.
         return or_(table.visibility.in_(OPEN), and_(in_group, is_public_group_sql(table.group_id)))
     follows = exists().where(
         Follow.account_id == viewer_id, Follow.target_account_id == table.account_id
     )
     mentioned = exists().where(Mention.status_id == table.id, Mention.account_id == viewer_id)
     group_ok = or_(is_member_sql(viewer_id, table.group_id), is_public_group_sql(table.group_id))
+    in_list = table.list_id.is_not(None)
+    list_member = exists().where(
+        ListMember.list_id == table.list_id, ListMember.account_id == viewer_id
+    )
     return and_(
         ~blocked_between(viewer_id, table.account_id),
         or_(
             and_(in_group, group_ok),
             and_(
                 ~in_group,
+                in_list,
+                or_(table.account_id == viewer_id, and_(list_member, follows)),
+            ),
+            and_(
+                ~in_group,
+                ~in_list,
                 or_(
                     table.account_id == viewer_id,
                     table.visibility.in_(OPEN),
@@ -155,14 +185,15 @@ def listed_filter() -> ColumnElement[bool]:
 
 
 def shareable(status: Status) -> bool:
-    """Whether a status may be reposted or quoted by someone who can see it."""
-    return status.visibility in SHAREABLE
+    """Whether a status may be reposted or quoted by someone who can see it (never a
+    list-audience status, whatever its visibility)."""
+    return status.visibility in SHAREABLE and status.list_id is None
 
 
-def counted_in_profile(visibility: str) -> bool:
-    """Whether a status counts in its author's public statuses_count: direct and group
-    statuses do not (a count must not tell of a secret group)."""
-    return visibility not in (Visibility.DIRECT, Visibility.GROUP)
+def counted_in_profile(visibility: str, list_id: int | None = None) -> bool:
+    """Whether a status counts in its author's public statuses_count: direct, group and
+    list-audience statuses do not (a count must not tell of a secret group or circle)."""
+    return visibility not in (Visibility.DIRECT, Visibility.GROUP) and list_id is None
 
 
 def is_group(visibility: str | None) -> bool:
@@ -178,6 +209,12 @@ def repost_visibility_ok(visibility: str) -> bool:
 def default_visibility_ok(visibility: str) -> bool:
     """What an account may post by default: direct and group posts need their audience."""
     return visibility in (*OPEN, Visibility.FOLLOWERS)
+
+
+def list_audience_ok(visibility: str) -> bool:
+    """A list is an audience only for a followers-only status (Mastodon's `private`): the
+    list narrows the followers, it never widens another visibility."""
+    return visibility == Visibility.FOLLOWERS
 
 
 def is_direct(visibility: str | None) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myna.models import Account, OAuthApp, Status, Tag
 from myna.policy.visibility import visible_filter
 from myna.store import accounts as account_store
+from myna.store import collections as collection_store
 from myna.store import statuses as status_store
 
 
@@ -31,6 +32,8 @@ class StatusBundle:
     favourites: dict[int, int] = field(default_factory=dict)
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+    pinned: set[int] = field(default_factory=set)  # pinned by the viewer: their own statuses
 
 
 async def load_statuses(
@@ -61,6 +64,8 @@ async def load_statuses(
     if viewer_id is not None:
         bundle.favourited = await status_store.favourited_among(session, viewer_id, ids)
         bundle.reblogged = await status_store.reblogged_among(session, viewer_id, ids)
+        bundle.bookmarked = await collection_store.bookmarked_among(session, viewer_id, ids)
+        bundle.pinned = await collection_store.pinned_among(session, viewer_id, ids)
 
     account_ids = {s.account_id for s in every.values()}
     for mentioned in bundle.mentions.values():

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.backends.timelines import TimelineBackend
@@ -14,6 +14,7 @@ from myna.policy import visibility as rules
 from myna.policy.access import access_account, access_status
 from myna.policy.audience import group_posts_in_home, pulled_into_home
 from myna.policy.groups import access_group_feed
+from myna.policy.lists import exclusive_in_home
 from myna.reads.bundle import StatusBundle, load_statuses
 from myna.store import accounts as account_store
 from myna.store import statuses as store
@@ -100,7 +101,7 @@ class StatusReads:
                 session,
                 viewer_id,
                 page,
-                rules.timeline_filter(viewer_id),
+                and_(rules.timeline_filter(viewer_id), ~exclusive_in_home(viewer_id)),
                 or_(pulled_into_home(viewer_id, heavy), group_posts_in_home(viewer_id)),
             )
             return await load_statuses(session, viewer_id, statuses)
@@ -147,11 +148,11 @@ class StatusReads:
         exclude_reblogs: bool = False,
         tagged: str | None = None,
         only_media: bool = False,
-        pinned: bool = False,
     ) -> StatusBundle:
+        """An account's statuses; its pins are `CollectionReads.pinned`."""
         async with self.db.session() as session:
             await access_account(session, account_id)
-            if only_media or pinned:  # no media or pins yet: honestly empty
+            if only_media:  # no media yet: honestly empty
                 return await load_statuses(session, viewer_id, [])
             where = [Status.account_id == account_id, rules.visible_filter(viewer_id)]
             if exclude_replies:

@@ -137,10 +137,14 @@ class Connection:
             for channel in dropped - self._channels_in_use():
                 await self.hub.detach(self, channel)
 
-    def may_receive(self, message: Message) -> bool:
-        """The one visibility rule, with this viewer's relations, before anything is sent."""
+    def may_receive(self, message: Message, channel: str) -> bool:
+        """The one visibility rule, with this viewer's relations, before anything is sent.
+        A status addressed to a list is received only on the viewer's own `user:` channel:
+        only its audience is addressed there, and nothing else here knows who is in a list."""
         authors = message.account_ids
         viewer = self.viewer_id
+        if message.list_id is not None and (viewer is None or channel != ch.user(viewer)):
+            return False
         if viewer is not None:
             if any(a in self.state.blocked for a in authors):
                 return False
@@ -163,8 +167,10 @@ class Connection:
             group_member=message.group_id is not None and message.group_id in self.state.groups,
             follows_author=authors[0] in self.state.following,
             mentioned=viewer is not None and viewer in message.mentioned_ids,
+            # Only the list's audience is addressed on its own user channel (checked above).
+            in_list=message.list_id is not None,
         )
-        return may_see_parts(viewer, authors[0], message.visibility, facts)
+        return may_see_parts(viewer, authors[0], message.visibility, facts, list_id=message.list_id)
 
     def streams_for(self, channel: str, event: str) -> list[Subscription]:
         return [

@@ -185,7 +185,7 @@ class Hub:
         personal: dict[int, str | None] = {}
         for connection in listeners:
             subs = connection.streams_for(channel, message.event)
-            if not subs or not connection.may_receive(message):
+            if not subs or not connection.may_receive(message, channel):
                 continue
             if message.event in ("update", "delete", "status.update"):
                 if not shared_done:

@@ -6,6 +6,7 @@ from starlette.responses import Response
 
 from myna.actions.accounts import Registration
 from myna.api.deps import account_of, base_url, container, read_scope, scope, viewer_id
+from myna.api.mastodon.bookmarks import render_kept
 from myna.api.mastodon.statuses import render_page
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
@@ -141,6 +142,12 @@ async def account_statuses(
     request: Request, account_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
 ) -> Response:
     params = await Params.read(request)
+    if params.flag("pinned", default=False):
+        # Pins page by pin id, newest pin first.
+        pins = await container(request).collection_reads.pinned(
+            viewer_id(caller), path_id(account_id), page_from(params)
+        )
+        return render_kept(request, pins)
     bundle = await container(request).status_reads.by_account(
         viewer_id(caller),
         path_id(account_id),
@@ -148,7 +155,6 @@ async def account_statuses(
         exclude_replies=bool(params.flag("exclude_replies", default=False)),
         exclude_reblogs=bool(params.flag("exclude_reblogs", default=False)),
         only_media=bool(params.flag("only_media", default=False)),
-        pinned=bool(params.flag("pinned", default=False)),
         tagged=params.text("tagged", max_length=200),
     )
     return render_page(request, bundle)

@@ -17,6 +17,7 @@ from myna.lib.clock import iso
 from myna.lib.errors import Unauthorized, ValidationFailed
 from myna.lib.ids import parse_id
 from myna.lib.text import LINK_UNITS
+from myna.policy.pins import PIN_LIMIT
 from myna.reads.tokens import Caller
 
 router = APIRouter(tags=["instance"])
@@ -49,7 +50,7 @@ def _configuration(settings: Settings) -> dict[str, Any]:
             "min_expiration": 0,
             "max_expiration": 0,
         },
-        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": PIN_LIMIT},
         "translation": {"enabled": False},
     }
 

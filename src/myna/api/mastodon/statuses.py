@@ -49,6 +49,7 @@ async def post_status(
         in_reply_to_id=params.id("in_reply_to_id"),
         quoted_status_id=params.id("quoted_status_id"),
         group_id=params.id("group_id"),
+        list_id=params.id("list_id"),
         spoiler_text=params.text("spoiler_text", max_length=TEXT_MAX_CHARS) or "",
         sensitive=bool(params.flag("sensitive", default=False)),
         language=params.text("language", max_length=64) or None,

@@ -63,6 +63,13 @@ class StatusRenderer:
             "quote": self._quote(bundle, status, depth),
             # Myna: the group (微群) a status with visibility "group" was posted to.
             "group_id": str(status.group_id) if status.group_id is not None else None,
+            # Myna: the list a status was addressed to (visibility "private"), for its author
+            # only: who is in which list is the author's own business.
+            "list_id": (
+                str(status.list_id)
+                if status.list_id is not None and bundle.viewer_id == status.account_id
+                else None
+            ),
             "application": {"name": app.name, "website": app.website} if app else None,
             "media_attachments": [],
             "mentions": mentions,
@@ -77,8 +84,8 @@ class StatusRenderer:
             "favourited": status.id in bundle.favourited,
             "reblogged": status.id in bundle.reblogged,
             "muted": False,
-            "bookmarked": False,
-            "pinned": False,
+            "bookmarked": status.id in bundle.bookmarked,
+            "pinned": status.id in bundle.pinned,
             "filtered": [],
         }
 

@@ -1,0 +1,51 @@
+"""/api/v1/statuses/:id edits: edit, version history, source text."""
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from myna.actions.statuses import StatusChange
+from myna.api.deps import account_of, base_url, container, read_scope, scope, viewer_id
+from myna.api.mastodon.statuses import TEXT_MAX_CHARS, render_one
+from myna.api.params import Params, path_id
+from myna.api.responses import json_response
+from myna.api.schemas.edits import render_history, render_source
+from myna.lib.errors import ValidationFailed
+from myna.reads.tokens import Caller
+
+router = APIRouter(prefix="/api/v1/statuses", tags=["statuses"])
+
+
+@router.put("/{status_id}", summary="Edit your status: text, spoiler, sensitive, language")
+async def edit_status(
+    request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))
+) -> Response:
+    c = container(request)
+    params = await Params.read(request)
+    if params.strings("media_ids"):
+        raise ValidationFailed("Validation failed: media attachments are not supported yet")
+    change = StatusChange(
+        text=params.text("status", max_length=TEXT_MAX_CHARS) or "",
+        spoiler_text=params.text("spoiler_text", max_length=TEXT_MAX_CHARS) or "",
+        sensitive=bool(params.flag("sensitive", default=False)),
+        language=params.text("language", max_length=64) or None,
+    )
+    me = account_of(caller).id
+    status = await c.status_actions.do_edit(me, path_id(status_id), change)
+    return render_one(request, await c.status_reads.bundle(me, [status]))
+
+
+@router.get("/{status_id}/history", summary="Every version of a status, oldest first")
+async def history(
+    request: Request, status_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
+) -> Response:
+    found = await container(request).edit_reads.history(viewer_id(caller), path_id(status_id))
+    return json_response(render_history(found, base_url(request)))
+
+
+@router.get("/{status_id}/source", summary="Your status's source text, for editing")
+async def source(
+    request: Request, status_id: str, caller: Caller = Depends(scope("read:statuses"))
+) -> Response:
+    status = await container(request).edit_reads.source(account_of(caller).id, path_id(status_id))
+    return json_response(render_source(status))
