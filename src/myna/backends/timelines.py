@@ -11,6 +11,7 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement, Select, delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from myna.lib.paging import Page
 from myna.models import HomeTimelineEntry, ListTimelineEntry, Status
@@ -86,24 +87,9 @@ class SqlTimelines:
         recipients: Select[int],
         reblog_of_id: int | None = None,
     ) -> list[int]:
-        sub = recipients.subquery()
-        rows = select(sub.c[0], literal(status_id))
-        if reblog_of_id is not None:
-            shown = (
-                select(HomeTimelineEntry.status_id)
-                .join(Status, Status.id == HomeTimelineEntry.status_id)
-                .where(
-                    HomeTimelineEntry.account_id == sub.c[0],
-                    (Status.id == reblog_of_id) | (Status.reblog_of_id == reblog_of_id),
-                )
-            )
-            rows = rows.where(~shown.exists())
-        inserted = await session.scalars(
-            insert(HomeTimelineEntry)
-            .from_select(["account_id", "status_id"], rows)
-            .returning(HomeTimelineEntry.account_id)
+        return await _fan_out_into(
+            session, HomeTimelineEntry.account_id, status_id, recipients, reblog_of_id
         )
-        return list(inserted)
 
     async def holders(self, session: AsyncSession, status_id: int) -> list[int]:
         stmt = select(HomeTimelineEntry.account_id).where(HomeTimelineEntry.status_id == status_id)
@@ -176,24 +162,9 @@ class SqlTimelines:
         lists: Select[int],
         reblog_of_id: int | None = None,
     ) -> list[int]:
-        sub = lists.subquery()
-        rows = select(sub.c[0], literal(status_id))
-        if reblog_of_id is not None:
-            shown = (
-                select(ListTimelineEntry.status_id)
-                .join(Status, Status.id == ListTimelineEntry.status_id)
-                .where(
-                    ListTimelineEntry.list_id == sub.c[0],
-                    (Status.id == reblog_of_id) | (Status.reblog_of_id == reblog_of_id),
-                )
-            )
-            rows = rows.where(~shown.exists())
-        inserted = await session.scalars(
-            insert(ListTimelineEntry)
-            .from_select(["list_id", "status_id"], rows)
-            .returning(ListTimelineEntry.list_id)
+        return await _fan_out_into(
+            session, ListTimelineEntry.list_id, status_id, lists, reblog_of_id
         )
-        return list(inserted)
 
     async def list_page(
         self, session: AsyncSession, list_id: int, page: Page, where: ColumnElement[bool]
@@ -242,3 +213,32 @@ class SqlTimelines:
                 ),
             )
         )
+
+
+async def _fan_out_into(
+    session: AsyncSession,
+    owner: InstrumentedAttribute[int],
+    status_id: int,
+    owners: Select[int],
+    reblog_of_id: int | None,
+) -> list[int]:
+    """One INSERT ... SELECT of `status_id` into the feeds of `owners` (the feed table is the
+    one `owner`, its account_id or list_id column, belongs to). A repost skips feeds that
+    already show the reposted status or another repost of it. Returns the feeds written."""
+    entry = owner.class_
+    sub = owners.subquery()
+    rows = select(sub.c[0], literal(status_id))
+    if reblog_of_id is not None:
+        shown = (
+            select(entry.status_id)
+            .join(Status, Status.id == entry.status_id)
+            .where(
+                owner == sub.c[0],
+                (Status.id == reblog_of_id) | (Status.reblog_of_id == reblog_of_id),
+            )
+        )
+        rows = rows.where(~shown.exists())
+    inserted = await session.scalars(
+        insert(entry).from_select([owner.key, "status_id"], rows).returning(owner)
+    )
+    return list(inserted)
