@@ -39,9 +39,7 @@ bounded in count and time.
 import argparse
 import asyncio
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,6 +53,7 @@ from bench.streaming import (
     free_port,
     load_average,
     percentile,
+    run_in_workdir,
     start_server,
     stop_server,
 )
@@ -585,25 +584,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int
 
 
 def main(argv: Sequence[str]) -> int:
-    args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="myna-bench-groups-"))
-    database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    try:
-        from myna.migrations import run_migrations
-
-        run_migrations(database_url)
-        try:
-            import uvloop
-
-            runner: Any = uvloop.run
-        except ImportError:
-            runner = asyncio.run
-        return int(runner(run(args, database_url, workdir)))
-    finally:
-        if args.keep_dir:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    return run_in_workdir(parse_args(argv), "myna-bench-groups-", run)
 
 
 if __name__ == "__main__":

@@ -561,8 +561,13 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int
 
 
 def main(argv: Sequence[str]) -> int:
-    args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="myna-bench-"))
+    return run_in_workdir(parse_args(argv), "myna-bench-", run)
+
+
+def run_in_workdir(args: argparse.Namespace, prefix: str, run: Any) -> int:
+    """Shared by the benchmarks: a temporary directory (SQLite there unless
+    --database-url), migrations, then `run(args, database_url, workdir)` on uvloop if present."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     try:
         from myna.migrations import run_migrations
