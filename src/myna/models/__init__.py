@@ -4,6 +4,7 @@ from myna.models.account import Account
 from myna.models.collection import Bookmark, Pin
 from myna.models.conversation import Conversation, ConversationMember
 from myna.models.edit import StatusEdit
+from myna.models.filter import Filter, FilterKeyword, FilterStatus
 from myna.models.group import (
     Group,
     GroupBan,
@@ -15,9 +16,12 @@ from myna.models.group import (
 )
 from myna.models.list import AccountList, ListMember, ListTimelineEntry
 from myna.models.marker import Marker
+from myna.models.media import MediaAttachment
 from myna.models.notification import Notification, NotificationType
 from myna.models.oauth import OAuthApp, OAuthCode, OAuthToken
+from myna.models.poll import Poll, PollVote
 from myna.models.relation import Block, Follow, FollowRequest, Mute
+from myna.models.scheduled import ScheduledStatus
 from myna.models.status import (
     Favourite,
     IdempotencyKey,
@@ -37,6 +41,9 @@ __all__ = [
     "Conversation",
     "ConversationMember",
     "Favourite",
+    "Filter",
+    "FilterKeyword",
+    "FilterStatus",
     "Follow",
     "FollowRequest",
     "Group",
@@ -51,6 +58,7 @@ __all__ = [
     "ListMember",
     "ListTimelineEntry",
     "Marker",
+    "MediaAttachment",
     "Mention",
     "Mute",
     "Notification",
@@ -59,6 +67,9 @@ __all__ = [
     "OAuthCode",
     "OAuthToken",
     "Pin",
+    "Poll",
+    "PollVote",
+    "ScheduledStatus",
     "Status",
     "StatusEdit",
     "StatusTag",
