@@ -47,8 +47,13 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(_env_file=None, database_url=database_url, base_url=BASE_URL)  # type: ignore[call-arg]
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        base_url=BASE_URL,
+        media_dir=str(tmp_path / "media"),  # uploads stay inside the test's own directory
+    )
 
 
 async def truncate_all(db: Database) -> None:

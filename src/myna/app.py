@@ -1,7 +1,8 @@
 """create_app(settings): the one place where routers, middleware and lifespan are wired."""
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,9 +16,13 @@ from myna.api.mastodon import (
     bookmarks,
     conversations,
     edits,
+    filters,
     instance,
     lists,
+    media,
     notifications,
+    polls,
+    scheduled,
     statuses,
     timelines,
 )
@@ -27,6 +32,7 @@ from myna.container import Container, build
 from myna.oauth import routes as oauth_routes
 from myna.streaming import routes as streaming_routes
 from myna.streaming.hub import Hub
+from myna.web import media as media_files
 from myna.web import routes as web_routes
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -41,7 +47,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        chores = None
+        if settings.housekeeping_interval_seconds > 0:
+            chores = asyncio.create_task(
+                services.housekeeping.run_forever(settings.housekeeping_interval_seconds)
+            )
         yield
+        if chores is not None:
+            chores.cancel()
+            with suppress(asyncio.CancelledError):
+                await chores
         await hub.stop()
         await services.close()
 
@@ -72,6 +87,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         timelines,
         lists,
         notifications,
+        filters,
+        media,
+        polls,
+        scheduled,
         conversations,
         presence,
         groups,
@@ -79,6 +98,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.include_router(module.router)
     app.include_router(oauth_routes.router)
     app.include_router(streaming_routes.router)
+    app.include_router(media_files.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -31,14 +31,59 @@ class Settings(BaseSettings):
     instance_description: str = "A self-hosted microblog."
     contact_email: str = ""
     max_status_units: int = Field(default=140, ge=1, le=100_000, description="Weibo units")
+    # Polls: Mastodon's defaults (4 options of 50 characters, 5 minutes to 1 month).
+    max_poll_options: int = Field(default=4, ge=2, le=100, description="Options per poll")
+    max_poll_option_chars: int = Field(
+        default=50, ge=1, le=1000, description="Characters per poll option"
+    )
+    min_poll_expiration: int = Field(
+        default=300, ge=1, description="Shortest poll duration, in seconds"
+    )
+    max_poll_expiration: int = Field(
+        default=2_629_746, ge=1, description="Longest poll duration, in seconds (one month)"
+    )
     fanout_pull_threshold: int = Field(
         default=10_000, ge=0, description="Authors with more followers are pulled at read time"
     )
     home_timeline_size: int = Field(default=800, ge=20, description="Ids kept per home feed")
+    housekeeping_interval_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How often each server posts due scheduled statuses, ends polls and "
+        "cleans up uploads; 0 turns the loop off",
+    )
     registrations_open: bool = True
     access_token_ttl_days: int = Field(default=0, ge=0, description="0: tokens do not expire")
     secret_key: str = Field(default="", description="Signs web sessions; random if empty")
     log_level: str = "info"
+    # Media (pictures). Files go to media_dir unless media_s3_bucket names a bucket.
+    max_media_attachments: int = Field(
+        default=9, ge=0, le=100, description="Pictures per status (Weibo's nine-grid)"
+    )
+    media_max_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1, description="Largest accepted upload, in bytes"
+    )
+    media_max_pixels: int = Field(
+        default=40_000_000,
+        ge=1,
+        description="Largest accepted picture, width x height (refused before decoding)",
+    )
+    media_dir: str = Field(
+        default="./data/media", description="Where uploads are stored without a bucket"
+    )
+    media_s3_bucket: str = Field(
+        default="", description="S3-compatible bucket for uploads; empty: use media_dir"
+    )
+    media_s3_endpoint_url: str = Field(
+        default="", description="S3 endpoint (MinIO, R2, ...); empty: AWS"
+    )
+    media_s3_region: str = Field(default="", description="S3 region; empty: boto3's default")
+    media_s3_access_key: str = Field(default="", description="S3 access key id")
+    media_s3_secret_key: str = Field(default="", description="S3 secret access key")
+    media_public_url: str = Field(
+        default="",
+        description="Public URL prefix of bucket files (a CDN); empty: endpoint/bucket",
+    )
 
     @property
     def base_url_configured(self) -> bool:

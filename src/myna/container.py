@@ -7,26 +7,37 @@ from myna.actions.accounts import AccountActions
 from myna.actions.apps import AppActions
 from myna.actions.collections import CollectionActions
 from myna.actions.conversations import ConversationActions
+from myna.actions.filters import FilterActions
 from myna.actions.groups import GroupActions
+from myna.actions.housekeeping import Housekeeping
 from myna.actions.lists import ListActions
 from myna.actions.markers import MarkerActions
+from myna.actions.media import MediaActions
 from myna.actions.notifications import NotificationActions
+from myna.actions.polls import PollActions, PollLimits
 from myna.actions.presence import PresenceActions
 from myna.actions.relations import RelationActions
+from myna.actions.scheduled import ScheduledActions
 from myna.actions.statuses import StatusActions
 from myna.backends.broker import Broker, LocalBroker, RedisBroker
 from myna.backends.presence import LocalPresence, Presence, RedisPresence
+from myna.backends.storage import DirectoryStorage, S3Storage, Storage
 from myna.backends.timelines import SqlTimelines, TimelineBackend
 from myna.config import Settings
 from myna.db.database import Database
+from myna.lib.images import Limits
 from myna.reads.accounts import AccountReads
 from myna.reads.collections import CollectionReads
 from myna.reads.conversations import ConversationReads
 from myna.reads.edits import EditReads
+from myna.reads.filters import FilterReads
 from myna.reads.groups import GroupReads
 from myna.reads.lists import ListReads
 from myna.reads.markers import MarkerReads
+from myna.reads.media import MediaReads
 from myna.reads.notifications import NotificationReads
+from myna.reads.polls import PollReads
+from myna.reads.scheduled import ScheduledReads
 from myna.reads.statuses import StatusReads
 from myna.reads.streaming import StreamReads
 from myna.reads.tokens import TokenReads
@@ -61,6 +72,16 @@ class Container:
     collection_actions: CollectionActions
     collection_reads: CollectionReads
     edit_reads: EditReads
+    filter_actions: FilterActions
+    filter_reads: FilterReads
+    storage: Storage
+    media_actions: MediaActions
+    media_reads: MediaReads
+    scheduled_actions: ScheduledActions
+    scheduled_reads: ScheduledReads
+    housekeeping: Housekeeping
+    poll_actions: PollActions
+    poll_reads: PollReads
 
     async def close(self) -> None:
         await self.broker.close()
@@ -68,8 +89,28 @@ class Container:
         await self.db.dispose()
 
 
+def build_storage(settings: Settings) -> Storage:
+    if settings.media_s3_bucket:
+        return S3Storage(
+            settings.media_s3_bucket,
+            public_url=settings.media_public_url,
+            endpoint_url=settings.media_s3_endpoint_url,
+            region=settings.media_s3_region,
+            access_key=settings.media_s3_access_key,
+            secret_key=settings.media_s3_secret_key,
+        )
+    return DirectoryStorage(settings.media_dir, settings.base_url)
+
+
 def build(settings: Settings) -> Container:
     db = Database(settings.database_url)
+    storage = build_storage(settings)
+    media_actions = MediaActions(
+        db,
+        storage,
+        limits=Limits(max_bytes=settings.media_max_bytes, max_pixels=settings.media_max_pixels),
+        max_attachments=settings.max_media_attachments,
+    )
     timelines = SqlTimelines()
     broker: Broker = (
         RedisBroker(settings.redis_url, settings.redis_prefix)
@@ -82,6 +123,30 @@ def build(settings: Settings) -> Container:
         else LocalPresence()
     )
     threshold = settings.fanout_pull_threshold
+    status_actions = StatusActions(
+        db,
+        timelines,
+        broker,
+        base_url=settings.base_url,
+        max_units=settings.max_status_units,
+        pull_threshold=threshold,
+        media=media_actions,
+        poll_limits=PollLimits(
+            max_options=settings.max_poll_options,
+            max_option_chars=settings.max_poll_option_chars,
+            min_expiration=settings.min_poll_expiration,
+            max_expiration=settings.max_poll_expiration,
+        ),
+    )
+    poll_actions = PollActions(db, broker)
+    scheduled_actions = ScheduledActions(db, status_actions, media_actions)
+    housekeeping = Housekeeping(
+        [
+            ("scheduled statuses", scheduled_actions.sweep),
+            ("poll endings", poll_actions.sweep),
+            ("unattached uploads", media_actions.sweep),
+        ]
+    )
     return Container(
         settings=settings,
         db=db,
@@ -89,14 +154,7 @@ def build(settings: Settings) -> Container:
         account_actions=AccountActions(db),
         app_actions=AppActions(db, broker, settings.access_token_ttl_days),
         broker=broker,
-        status_actions=StatusActions(
-            db,
-            timelines,
-            broker,
-            base_url=settings.base_url,
-            max_units=settings.max_status_units,
-            pull_threshold=threshold,
-        ),
+        status_actions=status_actions,
         relation_actions=RelationActions(db, timelines, broker),
         notification_actions=NotificationActions(db),
         marker_actions=MarkerActions(db),
@@ -117,4 +175,14 @@ def build(settings: Settings) -> Container:
         collection_actions=CollectionActions(db),
         collection_reads=CollectionReads(db),
         edit_reads=EditReads(db),
+        filter_actions=FilterActions(db, broker),
+        filter_reads=FilterReads(db),
+        storage=storage,
+        media_actions=media_actions,
+        media_reads=MediaReads(db),
+        scheduled_actions=scheduled_actions,
+        scheduled_reads=ScheduledReads(db),
+        housekeeping=housekeeping,
+        poll_actions=poll_actions,
+        poll_reads=PollReads(db),
     )

@@ -206,7 +206,10 @@ REJECTED_STATUSES = [
         id="reply-huge",
     ),
     pytest.param({"status": "hi", "language": "en us!"}, "Language", id="language"),
-    pytest.param({"status": "hi", "media_ids": ["1"]}, "media", id="media"),
+    pytest.param({"status": "hi", "media_ids": ["1"]}, "Media 1 not found", id="media"),
+    pytest.param(
+        {"status": "hi", "media_ids": ["x"]}, "media_ids must be a list of ids", id="media-x"
+    ),
 ]
 
 

@@ -99,3 +99,22 @@ async def test_unread_count_follows_the_marker(client, make_user: MakeUser) -> N
     assert markers["notifications"]["last_read_id"] == listed[0]["id"]
     r = await client.get("/api/v1/notifications/unread_count", headers=alice.headers)
     assert r.json() == {"count": 0}
+
+
+async def test_markers_saved_at_once_lose_no_version(client, make_user: MakeUser) -> None:
+    """Two clients (phone and laptop) saving at once: no 500, and every save counts."""
+    import asyncio
+
+    alice = await make_user("alice")
+
+    async def save(position: int) -> int:
+        r = await client.post(
+            "/api/v1/markers", json={"home": {"last_read_id": str(position)}}, headers=alice.headers
+        )
+        assert r.status_code == 200, r.text
+        return int(r.json()["home"]["version"])
+
+    versions = await asyncio.gather(*(save(p) for p in range(1, 7)))
+    assert sorted(versions) == [1, 2, 3, 4, 5, 6]
+    final = (await client.get("/api/v1/markers?timeline[]=home", headers=alice.headers)).json()
+    assert final["home"]["version"] == 6

@@ -167,7 +167,9 @@ def test_authorization_code_with_pkce(server: str, credentials: tuple[str, str])
     url += "&" + urlencode({"code_challenge": challenge, "code_challenge_method": "S256"})
     code = _code_from_redirect(_consent(server, url, "pkce"), state)
 
-    wrong = _exchange(server, credentials, code, CALLBACK, verifier[:-1] + "x")
+    # Another last character: the real verifier never ends with it.
+    other = "x" if verifier[-1] != "x" else "y"
+    wrong = _exchange(server, credentials, code, CALLBACK, verifier[:-1] + other)
     assert wrong.status_code == 400
     assert wrong.json()["error"] == "invalid_grant"
 

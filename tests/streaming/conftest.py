@@ -73,7 +73,7 @@ async def http(server: str) -> AsyncIterator[httpx.AsyncClient]:
 class Received:
     stream: list[str]
     event: str
-    payload: Any  # the decoded entity, or the status id (a string) of a delete
+    payload: Any  # the decoded entity, the status id (a string) of a delete, or None
 
 
 @dataclass
@@ -87,8 +87,10 @@ class Listener:
     closed: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def add_event(self, stream: list[str], event: str, payload: str) -> None:
-        decoded = payload if event == "delete" else orjson.loads(payload)
+    def add_event(self, stream: list[str], event: str, payload: str | None) -> None:
+        # filters_changed has no payload (WebSocket) or "undefined" (SSE), as on Mastodon.
+        raw = event in ("delete", "filters_changed") or payload is None
+        decoded = payload if raw else orjson.loads(payload)  # type: ignore[arg-type]
         self.events.append(Received(stream, event, decoded))
         self._changed.set()
 
@@ -140,7 +142,7 @@ class Socket:
                 if "error" in data:
                     self.listener.add_error(data)
                 else:
-                    self.listener.add_event(data["stream"], data["event"], data["payload"])
+                    self.listener.add_event(data["stream"], data["event"], data.get("payload"))
         except ConnectionClosed:
             pass
         self.listener.mark_closed(self.ws.close_code)

@@ -171,6 +171,7 @@ class GroupActions:
         new_description = check_description(description) if description is not None else None
         new_privacy = check_privacy(privacy) if privacy is not None else None
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_manager(role)
             if new_name is not None:
@@ -185,6 +186,7 @@ class GroupActions:
         from them (mentions, tags, likes, notifications, home-feed rows), and their authors'
         counts are corrected; no per-post `delete` streaming event is sent."""
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_owner(role)
             for author_id, visibility, count in await store.statuses_by_author(session, group.id):
@@ -200,6 +202,7 @@ class GroupActions:
         """Public: join. Restricted: ask (or join, if invited). Secret: join if invited; to
         anyone else the group does not exist."""
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             group, role = await rules.access_group(session, viewer_id, group_id)
             if role is not None:
                 return
@@ -223,12 +226,14 @@ class GroupActions:
     async def do_leave(self, viewer_id: int, group_id: int) -> None:
         """Leave; for a non-member, withdraw a request or decline an invitation."""
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             _group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_may_leave(role)
             await self._drop_member(session, group_id, viewer_id)
 
     async def do_authorize(self, viewer_id: int, group_id: int, account_id: int) -> None:
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             _group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_manager(role)
             if not await store.exists(session, GroupRequest, group_id, account_id):
@@ -237,6 +242,7 @@ class GroupActions:
 
     async def do_reject(self, viewer_id: int, group_id: int, account_id: int) -> None:
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             _group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_manager(role)
             if not await store.remove(session, GroupRequest, group_id, account_id):
@@ -246,6 +252,7 @@ class GroupActions:
         """Owners and admins invite; an invitation lets its holder join without approval.
         Inviting a member changes nothing."""
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             _group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_manager(role)
             await access_interactable_account(session, viewer_id, account_id)
@@ -269,6 +276,7 @@ class GroupActions:
     ) -> None:
         wanted = check_role(new_role)
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             _group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_owner(role)
             if account_id == viewer_id:
@@ -280,6 +288,7 @@ class GroupActions:
     async def do_remove(self, viewer_id: int, group_id: int, account_id: int) -> None:
         """Remove a member. Not a ban: they may join (or ask to) again."""
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             _group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_manager(role)
             target_role = await store.role(session, group_id, account_id)
@@ -292,6 +301,7 @@ class GroupActions:
         """Ban an account (member or not): it loses its membership, request and invitation,
         and cannot join, ask or be invited until unbanned."""
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             _group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_manager(role)
             await access_account(session, account_id)
@@ -306,6 +316,7 @@ class GroupActions:
 
     async def do_unban(self, viewer_id: int, group_id: int, account_id: int) -> None:
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             _group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_manager(role)
             await access_account(session, account_id)
@@ -314,6 +325,7 @@ class GroupActions:
     async def do_transfer(self, viewer_id: int, group_id: int, account_id: int) -> None:
         """The owner hands the group to another member and becomes an admin."""
         async with self.db.transaction() as session:
+            await store.lock(session, group_id)
             group, role = await rules.access_group(session, viewer_id, group_id)
             rules.check_owner(role)
             if account_id == viewer_id:

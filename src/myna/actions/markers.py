@@ -15,22 +15,9 @@ class MarkerActions:
         unknown = [name for name in positions if name not in TIMELINES]
         if unknown:
             raise ValidationFailed(f"Unknown timeline: {', '.join(unknown)}")
-        out = []
+        now = utcnow()
         async with self.db.transaction() as session:
-            for timeline, last_read_id in positions.items():
-                marker = await store.get(session, account_id, timeline)
-                if marker is None:
-                    marker = Marker(
-                        account_id=account_id,
-                        timeline=timeline,
-                        last_read_id=last_read_id,
-                        version=1,
-                        updated_at=utcnow(),
-                    )
-                    await store.add(session, marker)
-                else:
-                    marker.last_read_id = last_read_id
-                    marker.version += 1
-                    marker.updated_at = utcnow()
-                out.append(marker)
-        return out
+            return [
+                await store.save(session, account_id, timeline, last_read_id, now)
+                for timeline, last_read_id in positions.items()
+            ]

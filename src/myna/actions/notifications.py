@@ -20,10 +20,12 @@ async def notify(
     from_account_id: int,
     type_: NotificationType,
     status_id: int | None = None,
+    to_self: bool = False,
 ) -> None:
-    """Inside the caller's transaction. Nobody is notified of their own acts or by someone
-    on the other side of a block; mutes are applied when notifications are read."""
-    if recipient_id == from_account_id:
+    """Inside the caller's transaction. Nobody is notified of their own acts (unless
+    `to_self`: a poll's author hears that it ended) or by someone on the other side of a
+    block; mutes are applied when notifications are read."""
+    if recipient_id == from_account_id and not to_self:
         return
     if await blocked_either_way(session, recipient_id, from_account_id):
         return

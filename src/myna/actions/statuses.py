@@ -6,7 +6,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.actions.conversations import forget_direct, record_direct
+from myna.actions.media import MediaActions
 from myna.actions.notifications import notify
+from myna.actions.polls import NewPoll, PollLimits, add_poll, change_poll, check_new_poll
 from myna.backends.timelines import TimelineBackend
 from myna.db.database import Database
 from myna.events import messages as channels_for
@@ -41,6 +43,7 @@ from myna.store import accounts as account_store
 from myna.store import edits as edit_store
 from myna.store import groups as group_store
 from myna.store import notifications as notification_store
+from myna.store import polls as poll_store
 from myna.store import statuses as store
 from myna.store.upsert import insert_ignore
 
@@ -63,10 +66,13 @@ class NewStatus:
     app_id: int | None = None
     # Myna: one of the author's lists, as the audience of a followers-only status.
     list_id: int | None = None
+    media_ids: tuple[int, ...] = ()  # the author's unattached uploads, in display order
+    poll: NewPoll | None = None
 
 
-def check_length(text: str, spoiler_text: str, limit: int) -> None:
-    if not text.strip():
+def check_length(text: str, spoiler_text: str, limit: int, *, allow_blank: bool = False) -> None:
+    """`allow_blank`: a status with pictures may have no text."""
+    if not text.strip() and not allow_blank:
         raise ValidationFailed("Validation failed: Text can't be blank")
     units = text_rules.weibo_length(text) + text_rules.weibo_length(spoiler_text)
     if units > limit:
@@ -77,7 +83,7 @@ def check_length(text: str, spoiler_text: str, limit: int) -> None:
 
 
 def check_new_status(new: NewStatus, limit: int) -> None:
-    check_length(new.text, new.spoiler_text, limit)
+    check_length(new.text, new.spoiler_text, limit, allow_blank=bool(new.media_ids))
     if len(new.spoiler_text) > SPOILER_MAX:
         raise ValidationFailed(
             f"Validation failed: Spoiler text is too long (at most {SPOILER_MAX})"
@@ -98,12 +104,19 @@ class StatusChange:
     spoiler_text: str = ""
     sensitive: bool = False
     language: str | None = None  # None keeps the status's language
+    poll: NewPoll | None = None  # None keeps the poll (if any) as it is
+    media_ids: tuple[int, ...] | None = None  # the pictures after the edit; None keeps them
 
 
 def check_change(change: StatusChange, limit: int) -> None:
     """The same rules, and the same messages, as posting."""
     check_new_status(
-        NewStatus(text=change.text, spoiler_text=change.spoiler_text, language=change.language),
+        NewStatus(
+            text=change.text,
+            spoiler_text=change.spoiler_text,
+            language=change.language,
+            media_ids=change.media_ids or (),
+        ),
         limit,
     )
 
@@ -118,6 +131,8 @@ class StatusActions:
         base_url: str,
         max_units: int,
         pull_threshold: int,
+        poll_limits: PollLimits | None = None,
+        media: MediaActions | None = None,
     ) -> None:
         self.db = db
         self.timelines = timelines
@@ -125,9 +140,32 @@ class StatusActions:
         self.base_url = base_url.rstrip("/")
         self.max_units = max_units
         self.pull_threshold = pull_threshold
+        self.poll_limits = poll_limits or PollLimits()
+        self.media = media
+
+    def check(self, new: NewStatus) -> None:
+        """What can be told of a post without the database (scheduling checks it early)."""
+        check_new_status(new, self.max_units)
+        self._check_media(new.media_ids, new.poll)
+        if new.poll is not None:
+            check_new_poll(new.poll, self.poll_limits)
+
+    def _check_media(self, media_ids: tuple[int, ...], poll: NewPoll | None) -> None:
+        if not media_ids:
+            return
+        if self.media is None:
+            raise ValidationFailed("Validation failed: media attachments are not supported")
+        self.media.check_count(media_ids)
+        if poll is not None:  # as on Mastodon
+            raise ValidationFailed("Validation failed: A status has pictures or a poll, not both")
+
+    async def post_in(self, session: AsyncSession, author_id: int, new: NewStatus) -> Status:
+        """Post inside the caller's transaction (a scheduled status's time has come)."""
+        self.check(new)
+        return await self._post(session, author_id, new)
 
     async def do_post(self, author_id: int, new: NewStatus) -> Status:
-        check_new_status(new, self.max_units)
+        self.check(new)
         try:
             async with self.db.transaction() as session:
                 return await self._post(session, author_id, new)
@@ -210,6 +248,10 @@ class StatusActions:
             created_at=now,
         )
         await store.add(session, status)
+        if new.media_ids and self.media is not None:
+            await self.media.attach(session, author_id, status.id, new.media_ids)
+        if new.poll is not None:
+            await add_poll(session, status, new.poll, now)
         await store.add_mentions(
             session,
             [Mention(id=new_id(), status_id=status.id, account_id=a.id) for a in mentioned],
@@ -369,6 +411,9 @@ class StatusActions:
         """Edit one's own status: the version it replaces is kept as a StatusEdit, mentions and
         tags are parsed again, and the streams that got the status hear `status.update`."""
         check_change(change, self.max_units)
+        self._check_media(change.media_ids or (), change.poll)
+        if change.poll is not None:
+            check_new_poll(change.poll, self.poll_limits)
         async with self.db.transaction() as session:
             status = await access_own_status(session, author_id, status_id)
             if status.reblog_of_id is not None:
@@ -409,6 +454,14 @@ class StatusActions:
             status.language = change.language or status.language
             status.edited_at = now
             await session.flush()
+            if change.poll is not None:
+                await change_poll(session, status, change.poll, now)
+            if change.media_ids is not None and self.media is not None:
+                if change.media_ids and await poll_store.of_status(session, status.id):
+                    raise ValidationFailed(
+                        "Validation failed: A status has pictures or a poll, not both"
+                    )
+                await self.media.replace(session, author_id, status.id, change.media_ids)
             await edit_store.drop_mentions(session, status.id, before - after)
             await store.add_mentions(
                 session,
@@ -476,6 +529,8 @@ class StatusActions:
         if status.group_id is not None:
             await group_store.adjust_counts(session, status.group_id, statuses=-1)
         await store.delete_one(session, status.id)
+        if self.media is not None and status.reblog_of_id is None:  # reposts carry no media
+            await self.media.forget_status(session, status.id)
         await forget_direct(session, status)
         if rules.counted_in_profile(status.visibility, status.list_id):
             await account_store.adjust_counts(session, status.account_id, statuses=-1)

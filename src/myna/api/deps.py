@@ -79,3 +79,8 @@ def account_of(caller: Caller) -> Account:
 
 def base_url(request: Request) -> str:
     return container(request).settings.base_url.rstrip("/")
+
+
+def media_url(request: Request) -> Callable[[str], str]:
+    """How file keys become URLs with the configured storage backend."""
+    return container(request).storage.url

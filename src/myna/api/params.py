@@ -2,6 +2,7 @@
 multipart form, or JSON, merged into one view with typed getters that fail with a clear 4xx."""
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -15,16 +16,25 @@ _FALSE = {"false", "0", "off", "no", "f", ""}
 
 
 class Params:
-    def __init__(self, values: Mapping[str, Any], lists: Mapping[str, list[Any]]) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        lists: Mapping[str, list[Any]],
+        pairs: list[tuple[str, Any]] | None = None,
+    ) -> None:
         self._values = values
         self._lists = lists
+        # Query and form fields in the order sent: `records` groups `name[][field]` by it.
+        self._pairs = pairs or []
 
     @classmethod
     async def read(cls, request: Request) -> "Params":
         values: dict[str, Any] = {}
         lists: dict[str, list[Any]] = {}
+        pairs: list[tuple[str, Any]] = []
 
         def put(key: str, value: Any) -> None:
+            pairs.append((key, value))
             base = key[:-2] if key.endswith("[]") else key
             lists.setdefault(base, []).append(value)
             values.setdefault(base, value)
@@ -43,14 +53,13 @@ class Params:
                     if not isinstance(body, dict):
                         raise BadRequest("The JSON body must be an object")
                     for key, value in body.items():
-                        if isinstance(value, list):
-                            base = key[:-2] if key.endswith("[]") else key
-                            lists[base] = list(value)
-                            values[base] = value
-                        else:
-                            base = key[:-2] if key.endswith("[]") else key
-                            values[base] = value
-                            lists[base] = [value]
+                        _put_json(values, lists, key, value)
+                        if isinstance(value, dict):
+                            # {"poll": {"options": [...]}} reads like the form's
+                            # poll[options][]=...: one level, the depth Mastodon's API uses.
+                            for inner, item in value.items():
+                                name = inner.removesuffix("[]")
+                                _put_json(values, lists, f"{key}[{name}]", item)
             elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 if content_type == "multipart/form-data" and not await _multipart_complete(request):
                     # python-multipart drops an unfinished last part silently: a cut-off body
@@ -62,10 +71,18 @@ class Params:
                     raise BadRequest("Malformed form body", str(exc)) from None
                 for field, item in form.multi_items():
                     put(field, item)
-        return cls(values, lists)
+        return cls(values, lists, pairs)
 
     def has(self, name: str) -> bool:
         return name in self._values
+
+    def nested(self, name: str) -> bool:
+        """Whether the object `name` was given, as `name[key]` fields or a JSON object."""
+        value = self._values.get(name)
+        if value is not None and not isinstance(value, dict):
+            raise ValidationFailed(f"Validation failed: {name} must be an object")
+        prefix = f"{name}["
+        return any(key.startswith(prefix) for key in self._values)
 
     def raw(self, name: str) -> Any:
         return self._values.get(name)
@@ -126,6 +143,21 @@ class Params:
             raise ValidationFailed(f"Validation failed: {name} must be at most {maximum}")
         return number
 
+    def timestamp(self, name: str) -> datetime | None:
+        """An ISO 8601 date and time; one without a zone is taken as UTC."""
+        value = self._values.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            if not isinstance(value, str):
+                raise ValueError
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationFailed(
+                f"Validation failed: {name} must be an ISO 8601 date and time"
+            ) from None
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
     def id(self, name: str) -> int | None:
         value = self._values.get(name)
         if value is None or value == "":
@@ -143,6 +175,19 @@ class Params:
             out.append(value)
         return out
 
+    def integers(self, name: str) -> list[int]:
+        out = []
+        for value in self._lists.get(name, []):
+            try:
+                if isinstance(value, bool) or not isinstance(value, int | str):
+                    raise ValueError
+                out.append(int(value))
+            except ValueError:
+                raise ValidationFailed(
+                    f"Validation failed: {name} must be a list of integers"
+                ) from None
+        return out
+
     def ids(self, name: str) -> list[int]:
         out = []
         for value in self._lists.get(name, []):
@@ -151,6 +196,51 @@ class Params:
                 raise ValidationFailed(f"Validation failed: {name} must be a list of ids")
             out.append(parsed)
         return out
+
+    def records(self, name: str) -> list[dict[str, Any]]:
+        """A list of objects the way Rails nests them (Mastodon's `keywords_attributes`): in a
+        form or query string `name[][field]=...` (a field seen again starts the next object)
+        or `name[0][field]=...` (grouped by index, in order of appearance); in JSON an array
+        of objects, or an object of them keyed by index."""
+        invalid = ValidationFailed(f"Validation failed: {name} must be a list of objects")
+        value = self._values.get(name)
+        if isinstance(value, dict):
+            value = [value[k] for k in sorted(value, key=lambda k: (len(str(k)), str(k)))]
+        if isinstance(value, list):
+            if not all(isinstance(item, dict) for item in value):
+                raise invalid
+            return [dict(item) for item in value]
+        if value is not None:
+            raise invalid
+        out: list[dict[str, Any]] = []
+        indexed: dict[str, dict[str, Any]] = {}
+        current: dict[str, Any] | None = None
+        prefix = f"{name}["
+        for key, item in self._pairs:
+            if not key.startswith(prefix):
+                continue
+            index, sep, rest = key[len(prefix) :].partition("][")
+            if not sep or not rest.endswith("]") or "[" in rest[:-1] or "]" in rest[:-1]:
+                raise invalid
+            field_name = rest[:-1]
+            if index:
+                target = indexed.get(index)
+                if target is None:
+                    target = indexed[index] = {}
+                    out.append(target)
+            else:
+                if current is None or field_name in current:
+                    current = {}
+                    out.append(current)
+                target = current
+            target[field_name] = item
+        return out
+
+
+def _put_json(values: dict[str, Any], lists: dict[str, list[Any]], key: str, value: Any) -> None:
+    base = key[:-2] if key.endswith("[]") else key
+    values[base] = value
+    lists[base] = list(value) if isinstance(value, list) else [value]
 
 
 async def _multipart_complete(request: Request) -> bool:

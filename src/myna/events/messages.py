@@ -6,7 +6,7 @@ Channels:
   user:{account}          home-timeline events for that account (update, delete, status.update)
   notification:{account}  notifications for that account
   direct:{account}        conversations, typing and presence for that account
-  control:{account}       "your relations changed": streaming refreshes its block/mute cache
+  control:{account}       "your relations (or filters) changed": streaming reloads its cache
   author:{account}        statuses of an author above the fan-out threshold (pulled at read)
   public                  public statuses (every status is local: public:local is the same)
   hashtag:{tag key}       public statuses with that tag or topic
@@ -55,7 +55,7 @@ def hashtag(key: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Message:
     """`event` is Mastodon's event name (update, delete, notification, conversation,
-    status.update) or Myna's (typing, presence, relations)."""
+    status.update, filters_changed) or Myna's (typing, presence, relations, revoked)."""
 
     event: str
     status_id: int | None = None

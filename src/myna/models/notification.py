@@ -15,6 +15,7 @@ class NotificationType(enum.StrEnum):
     FOLLOW_REQUEST = "follow_request"
     QUOTE = "quote"
     UPDATE = "update"  # a status one reposted or quoted was edited
+    POLL = "poll"  # a poll one voted in or created has ended
 
 
 class Notification(Base):

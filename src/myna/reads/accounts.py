@@ -3,8 +3,6 @@
 import asyncio
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from myna.db.database import Database
 from myna.lib import passwords
 from myna.lib.errors import NotFound
@@ -49,8 +47,7 @@ class AccountReads:
 
     async def follow_requests_count(self, account_id: int) -> int:
         async with self.db.session() as session:
-            stmt = select(func.count()).where(FollowRequest.target_account_id == account_id)
-            return await session.scalar(stmt) or 0
+            return await relation_store.follow_requests_count(session, account_id)
 
     async def relations(self, viewer_id: int, ids: list[int]) -> Relations:
         async with self.db.session() as session:

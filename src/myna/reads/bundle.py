@@ -5,10 +5,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myna.models import Account, OAuthApp, Status, Tag
+from myna.models import Account, MediaAttachment, OAuthApp, Status, Tag
+from myna.policy.filters import LOOKUP, FilterResult, attached_text, load_filter_set
 from myna.policy.visibility import visible_filter
+from myna.reads.polls import PollView, load_polls
 from myna.store import accounts as account_store
 from myna.store import collections as collection_store
+from myna.store import media as media_store
 from myna.store import statuses as status_store
 
 
@@ -34,17 +37,30 @@ class StatusBundle:
     reblogged: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
     pinned: set[int] = field(default_factory=set)  # pinned by the viewer: their own statuses
+    media: dict[int, list[MediaAttachment]] = field(default_factory=dict)  # by status, in order
+    polls: dict[int, PollView] = field(default_factory=dict)  # by status id
+    # The viewer's filters matching each rendered status (policy/filters.py), by status id.
+    filtered: dict[int, list[FilterResult]] = field(default_factory=dict)
+    # The page's ids before anything was left out of it: what the Link header pages from.
+    cursor_ids: list[int] = field(default_factory=list)
 
 
 async def load_statuses(
-    session: AsyncSession, viewer_id: int | None, statuses: list[Status]
+    session: AsyncSession, viewer_id: int | None, statuses: list[Status], context: str = LOOKUP
 ) -> StatusBundle:
+    """`context`: the filter context of the list being read (policy/filters.py), where the
+    viewer's `hide` filters drop statuses; LOOKUP (the default) only annotates."""
     visible = visible_filter(viewer_id)
     originals = await status_store.get_many(
         session, {s.reblog_of_id for s in statuses if s.reblog_of_id is not None}, visible
     )
     page = [s for s in statuses if s.reblog_of_id is None or s.reblog_of_id in originals]
-    bundle = StatusBundle(viewer_id=viewer_id, statuses=page, related=dict(originals))
+    bundle = StatusBundle(
+        viewer_id=viewer_id,
+        statuses=page,
+        related=dict(originals),
+        cursor_ids=[s.id for s in statuses],
+    )
 
     shown = [*page, *originals.values()]
     quote_ids = {s.quote_of_id for s in shown if s.quote_of_id is not None}
@@ -61,6 +77,8 @@ async def load_statuses(
     bundle.reblogs = await status_store.reblogs_counts(session, ids, visible)
     bundle.quotes = await status_store.quotes_counts(session, ids, visible)
     bundle.favourites = await status_store.favourites_counts(session, ids)
+    bundle.media = await media_store.of_statuses(session, ids)
+    bundle.polls = await load_polls(session, viewer_id, ids)
     if viewer_id is not None:
         bundle.favourited = await status_store.favourited_among(session, viewer_id, ids)
         bundle.reblogged = await status_store.reblogged_among(session, viewer_id, ids)
@@ -75,4 +93,11 @@ async def load_statuses(
     if app_ids:
         apps = await session.scalars(select(OAuthApp).where(OAuthApp.id.in_(app_ids)))
         bundle.apps = {app.id: app for app in apps}
+    if viewer_id is not None:
+        filters = await load_filter_set(session, viewer_id, context)
+        if filters:
+            polls = {status_id: view.poll for status_id, view in bundle.polls.items()}
+            bundle.filtered, bundle.statuses = filters.apply(
+                bundle.statuses, bundle.related, context, attached_text(bundle.media, polls)
+            )
     return bundle

@@ -9,6 +9,7 @@ from myna.lib.paging import Page
 from myna.models import Account, AccountList
 from myna.policy import visibility as rules
 from myna.policy.access import access_account
+from myna.policy.filters import HOME
 from myna.policy.lists import access_own_list
 from myna.reads.bundle import StatusBundle, load_statuses
 from myna.store import accounts as account_store
@@ -55,4 +56,4 @@ class ListReads:
             statuses = await self.timelines.list_page(
                 session, list_id, page, rules.timeline_filter(owner_id)
             )
-            return await load_statuses(session, owner_id, statuses)
+            return await load_statuses(session, owner_id, statuses, HOME)

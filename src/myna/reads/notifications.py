@@ -10,6 +10,7 @@ from myna.db.database import Database
 from myna.lib.errors import NotFound
 from myna.lib.paging import Page
 from myna.models import Account, Block, Mute, Notification, Status
+from myna.policy.filters import LOOKUP, NOTIFICATIONS
 from myna.policy.visibility import visible_filter
 from myna.reads.bundle import StatusBundle, load_statuses
 from myna.store import accounts as account_store
@@ -25,6 +26,8 @@ class NotificationPage:
     notifications: list[Notification]
     accounts: dict[int, Account]
     statuses: StatusBundle
+    # The page's ids before anything was left out of it: what the Link header pages from.
+    cursor_ids: list[int]
 
 
 def _shown(viewer_id: int) -> list[ColumnElement[bool]]:
@@ -75,21 +78,25 @@ class NotificationReads:
             where.append(Notification.from_account_id == account_id)
         async with self.db.session() as session:
             rows = await store.page(session, viewer_id, where, page)
-            return await self._render_data(session, viewer_id, rows)
+            return await self._render_data(session, viewer_id, rows, NOTIFICATIONS)
 
-    async def one(self, viewer_id: int, notification_id: int) -> NotificationPage:
+    async def one(
+        self, viewer_id: int, notification_id: int, context: str = LOOKUP
+    ) -> NotificationPage:
+        """`context` NOTIFICATIONS (streaming): a `hide` filter matching its status leaves the
+        notification out, as in the list; looked up on its own, filters only annotate it."""
         async with self.db.session() as session:
             row = await store.get(session, viewer_id, notification_id, _shown(viewer_id))
             if row is None:
                 raise NotFound()
-            return await self._render_data(session, viewer_id, [row])
+            return await self._render_data(session, viewer_id, [row], context)
 
     async def _render_data(
-        self, session: AsyncSession, viewer_id: int, rows: list[Notification]
+        self, session: AsyncSession, viewer_id: int, rows: list[Notification], context: str
     ) -> NotificationPage:
         status_ids = {n.status_id for n in rows if n.status_id is not None}
         statuses = await status_store.get_many(session, status_ids)
-        bundle = await load_statuses(session, viewer_id, list(statuses.values()))
+        bundle = await load_statuses(session, viewer_id, list(statuses.values()), context)
         accounts = await account_store.get_many(session, {n.from_account_id for n in rows})
         kept = [
             n
@@ -97,7 +104,12 @@ class NotificationReads:
             if n.from_account_id in accounts
             and (n.status_id is None or any(s.id == n.status_id for s in bundle.statuses))
         ]
-        return NotificationPage(notifications=kept, accounts=accounts, statuses=bundle)
+        return NotificationPage(
+            notifications=kept,
+            accounts=accounts,
+            statuses=bundle,
+            cursor_ids=[n.id for n in rows],
+        )
 
     async def unread_count(self, viewer_id: int) -> int:
         async with self.db.session() as session:

@@ -13,10 +13,12 @@ from myna.models import Account, Favourite, Follow, Status, StatusTag
 from myna.policy import visibility as rules
 from myna.policy.access import access_account, access_status
 from myna.policy.audience import group_posts_in_home, pulled_into_home
+from myna.policy.filters import ACCOUNT, HOME, PUBLIC, THREAD
 from myna.policy.groups import access_group_feed
 from myna.policy.lists import exclusive_in_home
 from myna.reads.bundle import StatusBundle, load_statuses
 from myna.store import accounts as account_store
+from myna.store import media as media_store
 from myna.store import statuses as store
 
 THREAD_LIMIT = 4096
@@ -84,8 +86,8 @@ class StatusReads:
                 frontier = [c.id for c in children]
             descendants = _depth_first(status.id, descendants)
             return Context(
-                ancestors=await load_statuses(session, viewer_id, ancestors),
-                descendants=await load_statuses(session, viewer_id, descendants),
+                ancestors=await load_statuses(session, viewer_id, ancestors, THREAD),
+                descendants=await load_statuses(session, viewer_id, descendants, THREAD),
             )
 
     async def home(self, viewer_id: int, page: Page) -> StatusBundle:
@@ -104,7 +106,7 @@ class StatusReads:
                 and_(rules.timeline_filter(viewer_id), ~exclusive_in_home(viewer_id)),
                 or_(pulled_into_home(viewer_id, heavy), group_posts_in_home(viewer_id)),
             )
-            return await load_statuses(session, viewer_id, statuses)
+            return await load_statuses(session, viewer_id, statuses, HOME)
 
     async def group(self, viewer_id: int | None, group_id: int, page: Page) -> StatusBundle:
         """A group's timeline: its posts the viewer may see (members only, unless the group is
@@ -112,9 +114,12 @@ class StatusReads:
         async with self.db.session() as session:
             await access_group_feed(session, viewer_id, group_id)
             where = [Status.group_id == group_id, rules.timeline_filter(viewer_id)]
-            return await load_statuses(session, viewer_id, await store.page(session, where, page))
+            statuses = await store.page(session, where, page)
+            return await load_statuses(session, viewer_id, statuses, PUBLIC)
 
-    async def public(self, viewer_id: int | None, page: Page) -> StatusBundle:
+    async def public(
+        self, viewer_id: int | None, page: Page, *, only_media: bool = False
+    ) -> StatusBundle:
         async with self.db.session() as session:
             where = [
                 rules.listed_filter(),
@@ -123,7 +128,10 @@ class StatusReads:
                 (Status.in_reply_to_id.is_(None))
                 | (Status.in_reply_to_account_id == Status.account_id),
             ]
-            return await load_statuses(session, viewer_id, await store.page(session, where, page))
+            if only_media:
+                where.append(media_store.has_media())
+            statuses = await store.page(session, where, page)
+            return await load_statuses(session, viewer_id, statuses, PUBLIC)
 
     async def tag(self, viewer_id: int | None, name: str, page: Page) -> StatusBundle:
         async with self.db.session() as session:
@@ -136,7 +144,8 @@ class StatusReads:
                 rules.timeline_filter(viewer_id),
                 Status.reblog_of_id.is_(None),
             ]
-            return await load_statuses(session, viewer_id, await store.page(session, where, page))
+            statuses = await store.page(session, where, page)
+            return await load_statuses(session, viewer_id, statuses, PUBLIC)
 
     async def by_account(
         self,
@@ -152,9 +161,9 @@ class StatusReads:
         """An account's statuses; its pins are `CollectionReads.pinned`."""
         async with self.db.session() as session:
             await access_account(session, account_id)
-            if only_media:  # no media yet: honestly empty
-                return await load_statuses(session, viewer_id, [])
             where = [Status.account_id == account_id, rules.visible_filter(viewer_id)]
+            if only_media:  # reposts carry no media, so this leaves them out too
+                where.append(media_store.has_media())
             if exclude_replies:
                 where.append(
                     Status.in_reply_to_id.is_(None) | (Status.in_reply_to_account_id == account_id)
@@ -168,7 +177,8 @@ class StatusReads:
                 where.append(
                     Status.id.in_(select(StatusTag.status_id).where(StatusTag.tag_id == tag.id))
                 )
-            return await load_statuses(session, viewer_id, await store.page(session, where, page))
+            statuses = await store.page(session, where, page)
+            return await load_statuses(session, viewer_id, statuses, ACCOUNT)
 
     async def favourited_by(self, viewer_id: int | None, status_id: int, page: Page) -> AccountPage:
         async with self.db.session() as session:

@@ -1,6 +1,6 @@
 """What a streaming connection needs to know about its viewer to filter events without a
-query per event: whom they follow, block (either way) and mute. Reloaded when a `relations`
-message says they changed."""
+query per event: whom they follow, block (either way) and mute, and their filters. Reloaded
+when a `relations` or `filters_changed` message says they changed."""
 
 from dataclasses import dataclass, field
 
@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from myna.db.database import Database
 from myna.models import Account, Block, Follow, GroupMember, Mute
+from myna.policy.filters import FilterSet, load_filter_set
 from myna.reads.bundle import StatusBundle, load_statuses
 from myna.store import statuses as status_store
 
@@ -22,6 +23,8 @@ class ViewerState:
     # Groups the viewer belongs to, and those whose posts they show in their home timeline.
     groups: set[int] = field(default_factory=set)
     home_groups: set[int] = field(default_factory=set)
+    # Their active filters, in every context (empty for most viewers: the fast path).
+    filters: FilterSet = field(default_factory=FilterSet)
 
 
 class StreamReads:
@@ -64,6 +67,7 @@ class StreamReads:
                     )
                 )
             )
+            filters = await load_filter_set(session, viewer_id)
         return ViewerState(
             groups={group_id for group_id, _ in memberships},
             home_groups={group_id for group_id, in_home in memberships if in_home},
@@ -71,6 +75,7 @@ class StreamReads:
             blocked={*blocking, *blocked_by},
             muted=muted,
             pulled_authors=pulled,
+            filters=filters,
         )
 
     async def status_for_delivery(self, status_id: int) -> StatusBundle | None:

@@ -27,6 +27,13 @@ def handle_key(handle: str) -> str:
     return handle.lower()
 
 
+async def lock(session: AsyncSession, group_id: int) -> None:
+    """Serialise changes to one group's membership and roles until the transaction ends: on
+    PostgreSQL the group row is locked (SQLite's writers are serial anyway). Without it a ban
+    and a join, or two role changes, could each pass their checks and both be written."""
+    await session.execute(select(Group.id).where(Group.id == group_id).with_for_update())
+
+
 async def get(session: AsyncSession, group_id: int) -> Group | None:
     return await session.get(Group, group_id)
 

@@ -2,7 +2,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.lib.paging import Page
@@ -107,3 +107,9 @@ async def relations(session: AsyncSession, viewer_id: int, target_ids: Iterable[
     out.blocked_by = await incoming(Block)
     out.muting = {row.target_account_id: row for row in await outgoing(Mute)}
     return out
+
+
+async def follow_requests_count(session: AsyncSession, target_id: int) -> int:
+    """How many accounts wait for `target_id` to answer their follow request."""
+    stmt = select(func.count()).where(FollowRequest.target_account_id == target_id)
+    return await session.scalar(stmt) or 0

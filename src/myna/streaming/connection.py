@@ -34,7 +34,7 @@ class StreamError(Exception):
 class Frame:
     stream: list[str]
     event: str
-    payload: str
+    payload: str | None  # None: an event without one (filters_changed)
 
 
 @dataclass
@@ -61,9 +61,10 @@ class Connection:
 
     async def open(self) -> None:
         if self.viewer_id is not None:
-            self.state = await self.hub.viewer_state(self.viewer_id)
+            # Listen for changes first, so none falls between loading the state and listening.
             self._control = ch.control(self.viewer_id)
             await self.hub.attach(self, self._control)
+            self.state = await self.hub.viewer_state(self.viewer_id)
             await self.hub.came_online(self)
 
     async def close(self) -> None:

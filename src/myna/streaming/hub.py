@@ -2,8 +2,9 @@
 (once per channel, however many connections) and hands each message to those connections.
 
 Messages are processed by a single dispatcher task in arrival order; rendering happens once
-per message (and once per receiver for personal events), and frames are queued to
-connections without waiting, so one slow client never delays another."""
+per message (and once per receiver for personal events, or for a receiver whose filters match
+the status: policy/filters.py, loaded with the connection's viewer state), and frames are
+queued to connections without waiting, so one slow client never delays another."""
 
 import asyncio
 import contextlib
@@ -20,8 +21,8 @@ from myna.lib.text import tag_key
 from myna.policy import scopes as scope_rules
 from myna.reads.streaming import ViewerState
 from myna.streaming import streams
-from myna.streaming.connection import Connection, Frame, StreamError
-from myna.streaming.render import Renderer
+from myna.streaming.connection import STATUS_EVENTS, Connection, Frame, StreamError
+from myna.streaming.render import Renderer, SharedStatus
 
 log = logging.getLogger("myna.streaming")
 
@@ -45,9 +46,9 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self.connections: set[Connection] = set()
-        self._rendered: OrderedDict[int, str | None] = OrderedDict()
+        self._rendered: OrderedDict[int, SharedStatus | None] = OrderedDict()
 
-    def _remember(self, message_id: int, payload: str | None) -> None:
+    def _remember(self, message_id: int, payload: SharedStatus | None) -> None:
         """Keep recent renderings: the copies of one publish arrive one channel at a time."""
         self._rendered[message_id] = payload
         while len(self._rendered) > RENDERED_KEPT:
@@ -178,7 +179,14 @@ class Hub:
                 if connection.token_id == message.extra.get("token_id"):
                     connection.drop("The access token was revoked")
             return
-        shared: str | None = None
+        if message.event == "filters_changed":
+            # Reload the viewer's filters; user streams hear of it, as on Mastodon.
+            for connection in listeners:
+                await connection.refresh()
+                if any(sub.stream == "user" for sub in connection.subscriptions.values()):
+                    connection.offer(Frame(["user"], "filters_changed", None))
+            return
+        shared: SharedStatus | None = None
         shared_done = message.id in self._rendered
         if shared_done:
             shared = self._rendered[message.id]
@@ -187,19 +195,27 @@ class Hub:
             subs = connection.streams_for(channel, message.event)
             if not subs or not connection.may_receive(message, channel):
                 continue
-            if message.event in ("update", "delete", "status.update"):
+            if message.event in STATUS_EVENTS:
                 if not shared_done:
                     shared = await self.renderer.shared(message)
                     shared_done = True
                     self._remember(message.id, shared)
-                payload = shared
-            else:
-                viewer = connection.viewer_id
-                if viewer is None:
+                if shared is None:
                     continue
-                if viewer not in personal:
-                    personal[viewer] = await self.renderer.personal(message, viewer)
-                payload = personal[viewer]
+                for sub in subs:
+                    # One rendering for all, unless this viewer's filters match the status.
+                    context = streams.filter_context(sub.stream)
+                    text = self.renderer.for_viewer(shared, connection.state.filters, context)
+                    if text is not None:
+                        label = streams.label(sub.stream, sub.tag)
+                        connection.offer(Frame(label, message.event, text))
+                continue
+            viewer = connection.viewer_id
+            if viewer is None:
+                continue
+            if viewer not in personal:
+                personal[viewer] = await self.renderer.personal(message, viewer)
+            payload = personal[viewer]
             if payload is None:
                 continue
             for sub in subs:

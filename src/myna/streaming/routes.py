@@ -67,9 +67,10 @@ async def health() -> Response:
 
 
 def _event_text(frame: Frame) -> str:
-    return orjson.dumps(
-        {"stream": frame.stream, "event": frame.event, "payload": frame.payload}
-    ).decode()
+    message: dict[str, Any] = {"stream": frame.stream, "event": frame.event}
+    if frame.payload is not None:  # as on Mastodon, filters_changed comes without one
+        message["payload"] = frame.payload
+    return orjson.dumps(message).decode()
 
 
 async def _send_error(ws: WebSocket, message: str, status: int) -> None:
@@ -218,7 +219,8 @@ async def _sse(request: Request, stream: str) -> Response:
                 except TimeoutError:
                     yield b":thump\n\n"  # keeps proxies from closing an idle connection
                     continue
-                yield f"event: {frame.event}\ndata: {frame.payload}\n\n".encode()
+                data = "undefined" if frame.payload is None else frame.payload  # as Mastodon
+                yield f"event: {frame.event}\ndata: {data}\n\n".encode()
         finally:
             await hub.unregister(connection)
 

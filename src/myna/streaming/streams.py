@@ -4,6 +4,7 @@ events it carries."""
 from dataclasses import dataclass
 
 from myna.events import messages as ch
+from myna.policy import filters
 from myna.reads.streaming import ViewerState
 
 # Events each stream passes on; anything else arriving on its channels is not for it.
@@ -40,6 +41,13 @@ SPECS = {
     "group": StreamSpec("group", "read:statuses", True, GROUP_EVENTS),
 }
 RESERVED: frozenset[str] = frozenset()
+# The filter context (policy/filters.py) each stream's statuses are read in, as the REST
+# timeline it mirrors: a viewer's `hide` filters drop them, the others annotate them.
+FILTER_CONTEXTS = {
+    "user": filters.HOME,
+    "group": filters.PUBLIC,
+    **{name: filters.PUBLIC for name in SPECS if name.startswith(("public", "hashtag"))},
+}
 # Nothing is remote and nothing carries media yet: these streams are valid and silent.
 SILENT = frozenset({"public:remote", "public:media", "public:local:media", "public:remote:media"})
 
@@ -73,6 +81,10 @@ def channels(stream: str, viewer_id: int | None, key: str | None, state: ViewerS
         assert viewer_id is not None
         return [ch.direct(viewer_id)]
     raise KeyError(stream)
+
+
+def filter_context(stream: str) -> str | None:
+    return FILTER_CONTEXTS.get(stream)
 
 
 def label(stream: str, tag: str | None) -> list[str]:

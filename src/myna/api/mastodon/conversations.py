@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from myna.api.deps import account_of, base_url, container, scope
+from myna.api.deps import account_of, base_url, container, media_url, scope
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
@@ -21,7 +21,7 @@ async def _list(request: Request, caller: Caller) -> Response:
         account_of(caller).id, page_from(params)
     )
     return json_response(
-        render_conversations(page, base_url(request)),
+        render_conversations(page, base_url(request), media_url(request)),
         headers=link_header(request, page.cursor_ids),
     )
 
@@ -51,7 +51,7 @@ async def read_conversation(
     page = await c.conversation_reads.one(viewer, cid)  # 404 before anything is written
     await c.conversation_actions.do_read(viewer, cid)
     page.conversations[0].unread = False
-    rendered = render_conversations(page, base_url(request))
+    rendered = render_conversations(page, base_url(request), media_url(request))
     if not rendered:
         raise NotFound()
     return json_response(rendered[0])

@@ -6,11 +6,11 @@ from starlette.responses import Response
 
 from myna.actions.statuses import StatusChange
 from myna.api.deps import account_of, base_url, container, read_scope, scope, viewer_id
+from myna.api.mastodon.polls import poll_from
 from myna.api.mastodon.statuses import TEXT_MAX_CHARS, render_one
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
 from myna.api.schemas.edits import render_history, render_source
-from myna.lib.errors import ValidationFailed
 from myna.reads.tokens import Caller
 
 router = APIRouter(prefix="/api/v1/statuses", tags=["statuses"])
@@ -22,13 +22,14 @@ async def edit_status(
 ) -> Response:
     c = container(request)
     params = await Params.read(request)
-    if params.strings("media_ids"):
-        raise ValidationFailed("Validation failed: media attachments are not supported yet")
     change = StatusChange(
         text=params.text("status", max_length=TEXT_MAX_CHARS) or "",
         spoiler_text=params.text("spoiler_text", max_length=TEXT_MAX_CHARS) or "",
         sensitive=bool(params.flag("sensitive", default=False)),
         language=params.text("language", max_length=64) or None,
+        poll=poll_from(params),
+        # Clients send the whole list (the pictures kept, in order); absent keeps them.
+        media_ids=tuple(params.ids("media_ids")) if params.has("media_ids") else None,
     )
     me = account_of(caller).id
     status = await c.status_actions.do_edit(me, path_id(status_id), change)

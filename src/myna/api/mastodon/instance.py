@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from myna import __version__
 from myna.actions.markers import TIMELINES
+from myna.actions.media import DESCRIPTION_MAX
 from myna.api.deps import account_of, base_url, container, optional_caller, scope
 from myna.api.params import Params
 from myna.api.responses import json_response
@@ -16,6 +17,7 @@ from myna.config import Settings
 from myna.lib.clock import iso
 from myna.lib.errors import Unauthorized, ValidationFailed
 from myna.lib.ids import parse_id
+from myna.lib.images import SUPPORTED as IMAGE_TYPES
 from myna.lib.text import LINK_UNITS
 from myna.policy.pins import PIN_LIMIT
 from myna.reads.tokens import Caller
@@ -31,24 +33,26 @@ def _configuration(settings: Settings) -> dict[str, Any]:
     return {
         "statuses": {
             "max_characters": settings.max_status_units,
-            "max_media_attachments": 0,
+            "max_media_attachments": settings.max_media_attachments,
             "characters_reserved_per_url": LINK_UNITS,
             # Myna counts Weibo units: non-ASCII 1, ASCII 1/2, a link 10.
             "length_rule": "weibo",
         },
         "media_attachments": {
-            "supported_mime_types": [],
-            "image_size_limit": 0,
-            "image_matrix_limit": 0,
+            # Pictures only (no video or audio); `image_matrix_limit` is width x height.
+            "supported_mime_types": sorted(IMAGE_TYPES.values()),
+            "description_limit": DESCRIPTION_MAX,
+            "image_size_limit": settings.media_max_bytes,
+            "image_matrix_limit": settings.media_max_pixels,
             "video_size_limit": 0,
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
         },
         "polls": {
-            "max_options": 0,
-            "max_characters_per_option": 0,
-            "min_expiration": 0,
-            "max_expiration": 0,
+            "max_options": settings.max_poll_options,
+            "max_characters_per_option": settings.max_poll_option_chars,
+            "min_expiration": settings.min_poll_expiration,
+            "max_expiration": settings.max_poll_expiration,
         },
         "accounts": {"max_featured_tags": 0, "max_pinned_statuses": PIN_LIMIT},
         "translation": {"enabled": False},

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from myna.api.deps import account_of, base_url, container, scope
+from myna.api.deps import account_of, base_url, container, media_url, scope
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
 def _render(request: Request, page: NotificationPage) -> list[dict[str, Any]]:
-    return render_notifications(page, base_url(request))
+    return render_notifications(page, base_url(request), media_url(request))
 
 
 @router.get("", summary="Your notifications; filter with types[] / exclude_types[]")
@@ -39,9 +39,7 @@ async def list_notifications(
         exclude_types=notification_types(params.strings("exclude_types")) or None,
         account_id=params.id("account_id"),
     )
-    return json_response(
-        _render(request, page), headers=link_header(request, [n.id for n in page.notifications])
-    )
+    return json_response(_render(request, page), headers=link_header(request, page.cursor_ids))
 
 
 @router.get(

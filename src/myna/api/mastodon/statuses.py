@@ -5,14 +5,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from myna.actions.statuses import NewStatus
-from myna.api.deps import account_of, base_url, container, read_scope, scope, viewer_id
+from myna.api.deps import (
+    account_of,
+    base_url,
+    container,
+    media_url,
+    read_scope,
+    scope,
+    viewer_id,
+)
+from myna.api.mastodon.polls import poll_from
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
 from myna.api.schemas.accounts import render_account
 from myna.api.schemas.enums import visibility_from_wire
+from myna.api.schemas.scheduled import render_scheduled
 from myna.api.schemas.statuses import StatusRenderer
-from myna.lib.errors import ValidationFailed
 from myna.reads.bundle import StatusBundle
 from myna.reads.tokens import Caller
 
@@ -22,13 +31,14 @@ TEXT_MAX_CHARS = 100_000  # far above any unit limit: only guards memory
 
 
 def renderer(request: Request) -> StatusRenderer:
-    return StatusRenderer(base_url(request))
+    return StatusRenderer(base_url(request), media_url(request))
 
 
 def render_page(request: Request, bundle: StatusBundle) -> Response:
-    """A list of statuses with its Link header."""
+    """A list of statuses with its Link header, paged from the page as read (before filters
+    hid anything: a page they emptied still leads on)."""
     body = renderer(request).many(bundle)
-    return json_response(body, headers=link_header(request, [s.id for s in bundle.statuses]))
+    return json_response(body, headers=link_header(request, bundle.cursor_ids))
 
 
 def render_one(request: Request, bundle: StatusBundle) -> Response:
@@ -41,8 +51,6 @@ async def post_status(
 ) -> Response:
     c = container(request)
     params = await Params.read(request)
-    if params.strings("media_ids"):
-        raise ValidationFailed("Validation failed: media attachments are not supported yet")
     new = NewStatus(
         text=params.text("status", max_length=TEXT_MAX_CHARS) or "",
         visibility=visibility_from_wire(params.text("visibility")),
@@ -55,7 +63,16 @@ async def post_status(
         language=params.text("language", max_length=64) or None,
         idempotency_key=request.headers.get("idempotency-key") or None,
         app_id=caller.app.id,
+        poll=poll_from(params),
+        media_ids=tuple(params.ids("media_ids")),
     )
+    scheduled_at = params.timestamp("scheduled_at")
+    if scheduled_at is not None:
+        # Posted later by the housekeeping loop; the answer is a ScheduledStatus.
+        me = account_of(caller).id
+        row = await c.scheduled_actions.do_schedule(me, new, scheduled_at)
+        page = await c.scheduled_reads.one(me, row.id)
+        return json_response(render_scheduled(page, media_url(request))[0])
     status = await c.status_actions.do_post(account_of(caller).id, new)
     bundle = await c.status_reads.bundle(account_of(caller).id, [status])
     return render_one(request, bundle)

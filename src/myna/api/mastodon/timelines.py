@@ -27,10 +27,11 @@ async def public(
     params = await Params.read(request)
     page = page_from(params)
     reads = container(request).status_reads
-    # Nothing is remote (no federation) and nothing has media yet: those filters match nothing.
-    if params.flag("only_media", default=False) or params.flag("remote", default=False):
+    # Nothing is remote (no federation): that filter matches nothing.
+    if params.flag("remote", default=False):
         return render_page(request, await reads.many(viewer_id(caller), []))
-    return render_page(request, await reads.public(viewer_id(caller), page))
+    only_media = bool(params.flag("only_media", default=False))
+    return render_page(request, await reads.public(viewer_id(caller), page, only_media=only_media))
 
 
 @router.get("/tag/{hashtag}", summary="Public statuses with a #tag or #话题# topic")

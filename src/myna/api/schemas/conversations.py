@@ -3,16 +3,19 @@
 from typing import Any
 
 from myna.api.schemas.accounts import render_account
+from myna.api.schemas.media import MediaUrl
 from myna.api.schemas.statuses import StatusRenderer
 from myna.reads.conversations import ConversationPage
 
 
-def render_conversations(page: ConversationPage, base_url: str) -> list[dict[str, Any]]:
+def render_conversations(
+    page: ConversationPage, base_url: str, media_url: MediaUrl | None = None
+) -> list[dict[str, Any]]:
     bundle = page.statuses
     if bundle is None:
         return []
     statuses = {s.id: s for s in bundle.statuses}
-    renderer = StatusRenderer(base_url)
+    renderer = StatusRenderer(base_url, media_url)
     out = []
     for conversation in page.conversations:
         status = statuses.get(conversation.last_status_id)

@@ -3,14 +3,17 @@
 from typing import Any
 
 from myna.api.schemas.accounts import render_account
+from myna.api.schemas.media import MediaUrl
 from myna.api.schemas.statuses import StatusRenderer
 from myna.lib.clock import iso
 from myna.reads.notifications import NotificationPage
 
 
-def render_notifications(page: NotificationPage, base_url: str) -> list[dict[str, Any]]:
+def render_notifications(
+    page: NotificationPage, base_url: str, media_url: MediaUrl | None = None
+) -> list[dict[str, Any]]:
     statuses = {s.id: s for s in page.statuses.statuses}
-    renderer = StatusRenderer(base_url)
+    renderer = StatusRenderer(base_url, media_url)
     out = []
     for n in page.notifications:
         status = statuses.get(n.status_id) if n.status_id is not None else None

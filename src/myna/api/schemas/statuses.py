@@ -5,14 +5,19 @@ from urllib.parse import quote
 
 from myna.api.schemas.accounts import render_account
 from myna.api.schemas.enums import visibility_to_wire
+from myna.api.schemas.filters import render_results
+from myna.api.schemas.media import MediaUrl, render_media
+from myna.api.schemas.polls import render_poll
 from myna.lib.clock import iso
 from myna.models import Status
 from myna.reads.bundle import StatusBundle
 
 
 class StatusRenderer:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, media_url: MediaUrl | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        # Storage.url of the configured backend; by default the app's own /system/media/.
+        self.media_url: MediaUrl = media_url or (lambda key: f"{self.base_url}/system/media/{key}")
 
     def many(self, bundle: StatusBundle) -> list[dict[str, Any]]:
         return [self.one(bundle, status) for status in bundle.statuses]
@@ -71,12 +76,14 @@ class StatusRenderer:
                 else None
             ),
             "application": {"name": app.name, "website": app.website} if app else None,
-            "media_attachments": [],
+            "media_attachments": [
+                render_media(media, self.media_url) for media in bundle.media.get(status.id, [])
+            ],
             "mentions": mentions,
             "tags": tags,
             "emojis": [],
             "card": None,
-            "poll": None,
+            "poll": render_poll(bundle.polls[status.id]) if status.id in bundle.polls else None,
             "replies_count": bundle.replies.get(status.id, 0),
             "reblogs_count": bundle.reblogs.get(status.id, 0),
             "quotes_count": bundle.quotes.get(status.id, 0),
@@ -86,7 +93,7 @@ class StatusRenderer:
             "muted": False,
             "bookmarked": status.id in bundle.bookmarked,
             "pinned": status.id in bundle.pinned,
-            "filtered": [],
+            "filtered": render_results(bundle.filtered.get(status.id, ())),
         }
 
     def _quote(self, bundle: StatusBundle, status: Status, depth: int) -> dict[str, Any] | None:
