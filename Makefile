@@ -15,14 +15,15 @@ PYTHON      ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install run lint test bench clean distclean
+.PHONY: help venv install run lint test bench bench-all clean distclean
 
 help:
 	@echo "make install   create $(VENV) (if missing) and pip install -e '.[test]' (if pyproject.toml changed)"
 	@echo "make run       migrate and serve on http://$(HOST):$(PORT) (SQLite under ./data/)"
 	@echo "make lint      ruff check, ruff format --check, mypy, lint-imports"
 	@echo "make test      lint, pytest on SQLite, then pytest on PostgreSQL (if available)"
-	@echo "make bench     run benchmarks (python -m bench)"
+	@echo "make bench     timelines benchmark, embedded and scale mode (installs wrk, PostgreSQL, Redis)"
+	@echo "make bench-all every benchmark (python -m bench)"
 	@echo "make clean     remove caches, build output and ./.pgtest; distclean also removes $(VENV)"
 
 venv install: $(STAMP)
@@ -64,12 +65,16 @@ test: install lint
 	env -u MYNA_TEST_DATABASE_URL bash scripts/pytest-pass.sh SQLite $(PYTEST_ARGS)
 	bash scripts/test-postgres.sh $(PYTEST_ARGS)
 
-bench:
-	@if [ -d bench ]; then \
-	  $(MAKE) --no-print-directory install && $(VENV_PY) -m bench; \
-	else \
-	  echo "nothing to benchmark yet (no bench/ directory)"; \
-	fi
+# The timelines benchmark in embedded and scale mode (docs/performance.md); options go in
+# BENCH_ARGS, e.g. make bench BENCH_ARGS='--accounts 5000 --statuses 20000'.
+bench: install
+	bash scripts/bench-deps.sh
+	$(VENV)/bin/myna bench $(BENCH_ARGS)
+
+# Every benchmark (streaming, groups, timelines) with its defaults.
+bench-all: install
+	bash scripts/bench-deps.sh
+	$(VENV_PY) -m bench
 
 clean:
 	@if [ -d .pgtest ]; then bash scripts/pg-test.sh stop; fi

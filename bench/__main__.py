@@ -4,11 +4,12 @@ runs one (`python -m bench streaming --help`)."""
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import groups, streaming
+from bench import groups, streaming, timelines
 
 BENCHMARKS: dict[str, Callable[[Sequence[str]], int]] = {
     "streaming": streaming.main,
     "groups": groups.main,
+    "timelines": timelines.main,
 }
 
 

@@ -1,10 +1,16 @@
 """Shared fixtures. Tests run against a real database: a migrated SQLite file per test by
 default, or the PostgreSQL database named by MYNA_TEST_DATABASE_URL (truncated before each
-test). Data is made with the real actions, never with hand-written rows."""
+test). Data is made with the real actions, never with hand-written rows.
+
+Scale mode: when MYNA_TEST_REDIS_URL is set as well, every test's settings name that Redis, so
+the whole suite runs on the scale-out backends (Redis timelines, broker and presence), each
+test under a key prefix of its own whose keys are deleted afterwards. The SQLite pass stays
+embedded."""
 
 import os
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +30,29 @@ POSTGRES_URL = os.environ.get("MYNA_TEST_DATABASE_URL")
 # Redis for the scale-out backends (CI: redis://127.0.0.1:6379/15); their tests skip without it.
 REDIS_URL = os.environ.get("MYNA_TEST_REDIS_URL")
 BASE_URL = "http://testserver"
+SCALE_MODE = bool(POSTGRES_URL and REDIS_URL)
+
+
+def scale_settings() -> dict[str, str]:
+    """Settings that put a test on Redis in scale mode: the URL and a fresh key prefix."""
+    if not SCALE_MODE or not REDIS_URL:
+        return {}
+    return {"redis_url": REDIS_URL, "redis_prefix": f"myna-test-{uuid.uuid4().hex[:12]}:"}
+
+
+def drop_redis_keys(prefix: str) -> None:
+    """Delete every key under `prefix` (a test's feeds, presence sets, ...)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL or "")
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        # arq's own keys for jobs whose ids carry the prefix (backends/jobs.py).
+        keys += list(client.scan_iter(match=f"arq:*{prefix}*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.unlink(*keys[start : start + 1000])
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")
@@ -47,13 +76,19 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(  # type: ignore[call-arg]
+def settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
+    """Tests that need other settings derive them from these (`model_copy`), which keeps
+    scale mode's Redis and key prefix."""
+    configured = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=database_url,
         base_url=BASE_URL,
         media_dir=str(tmp_path / "media"),  # uploads stay inside the test's own directory
+        **scale_settings(),
     )
+    yield configured
+    if configured.redis_url:
+        drop_redis_keys(configured.redis_prefix)
 
 
 async def truncate_all(db: Database) -> None:

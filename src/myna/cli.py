@@ -1,10 +1,11 @@
-"""The `myna` command: serve, migrate, admin."""
+"""The `myna` command: serve, migrate, worker, jobs, seed, bench, admin."""
 
 import argparse
 import asyncio
 import getpass
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from myna.config import Settings
 
@@ -17,6 +18,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # Without a configured public URL, links and OAuth metadata point at where we listen.
     if not settings.base_url_configured:
         os.environ["MYNA_BASE_URL"] = f"http://{args.host}:{args.port}"
+    if args.workers > 1 and not settings.redis_url:
+        # Processes share nothing but the database: events and feeds need Redis between them.
+        print("error: --workers > 1 needs MYNA_REDIS_URL (embedded mode is one process)",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if not args.no_migrate:
         _migrate(args, settings)
     uvicorn.run(
@@ -32,6 +38,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         ws_max_size=64 * 1024,
+        workers=args.workers,
     )
     return 0
 
@@ -81,6 +88,161 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from myna import worker
+
+    if not settings.redis_url:
+        print("error: myna worker needs MYNA_REDIS_URL (scale mode)", file=sys.stderr)
+        return 1
+    await worker.run(settings, burst=args.burst)
+    return 0
+
+
+async def _jobs_failed(_args: argparse.Namespace, settings: Settings) -> int:
+    import datetime
+
+    from myna.container import build
+
+    container = build(settings)
+    try:
+        failed = await container.jobs.failed()
+    finally:
+        await container.close()
+    for job in failed:
+        when = datetime.datetime.fromtimestamp(job.failed_at, datetime.UTC).isoformat()
+        print(f"{job.job_id}\t{job.name}{tuple(job.args)!r}\t{job.tries} tries\t{when}")
+        print(f"    {job.error}")
+    print(f"{len(failed)} failed job{'s' if len(failed) != 1 else ''}")
+    return 0
+
+
+async def _jobs_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from myna.container import build
+
+    if not args.all and not args.job_id:
+        print("error: give a job id (see `myna jobs failed`) or --all", file=sys.stderr)
+        return 2
+    container = build(settings)
+    try:
+        count = await container.jobs.retry(None if args.all else args.job_id)
+    finally:
+        await container.close()
+    print(f"enqueued {count} job{'s' if count != 1 else ''} again")
+    return 0 if count or args.all else 1
+
+
+class _SeedBar:
+    """`myna seed`'s progress: one tqdm bar per stage."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def stage(self, name: str, total: int) -> None:
+        from tqdm import tqdm
+
+        self.close()
+        self.bar = tqdm(total=total, desc=f"{name:>11}", unit="", unit_scale=True)
+
+    def advance(self, amount: int) -> None:
+        if self.bar is not None:
+            self.bar.update(amount)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+async def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    from myna.actions.seed import SeedPlan, do_seed, issue_tokens
+    from myna.container import build
+    from myna.lib.errors import ValidationFailed
+
+    if not args.no_migrate:
+        await asyncio.to_thread(_migrate, args, settings)
+    plan = SeedPlan(
+        accounts=args.accounts,
+        statuses=args.statuses,
+        seed=args.seed,
+        follows=args.follows,
+        password=args.password,
+        base_url=settings.base_url,
+        pull_threshold=settings.fanout_pull_threshold,
+        home_cap=settings.home_timeline_size,
+        batch=args.batch,
+    )
+    container = build(settings)
+    bar = _SeedBar()
+    try:
+        report = await do_seed(container.db, container.timelines, plan, bar)
+        bar.close()
+        tokens = await issue_tokens(container.db, container.app_actions, args.tokens)
+    except ValidationFailed as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+        await container.close()
+    for name, count in report.counts.items():
+        print(f"{name:>20}  {count:,}")
+    print(f"{'mean followings':>20}  {report.counts['follows'] / report.counts['accounts']:.1f}")
+    for account_id, username, followers in report.stars:
+        print(f"{'star':>20}  @{username} (id {account_id}): {followers:,} followers")
+    print(f"{'home feeds':>20}  {report.home}")
+    print(f"{'password':>20}  {plan.password!r} (every seeded account)")
+    print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
+    if tokens:
+        lines = "".join(f"{account} {username} {token}\n" for account, username, token in tokens)
+        if args.tokens_file:
+            with open(args.tokens_file, "w") as out:
+                out.write(lines)
+            print(f"{len(tokens)} tokens (account id, username, token) in {args.tokens_file}")
+        else:
+            print(lines, end="")
+    return 0
+
+
+def _bench(args: argparse.Namespace, _settings: Settings) -> int:
+    """The benchmarks live in the source tree's bench/ (they are not installed)."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "bench" / "__main__.py").is_file():
+        print(f"error: myna bench needs a source checkout (no {root / 'bench'})", file=sys.stderr)
+        return 2
+    command = [sys.executable, "-m", "bench", "timelines", *args.passthrough]
+    return subprocess.call(command, cwd=root)
+
+
+async def _rebuild_timelines(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from myna.container import build
+    from myna.lib.errors import NotFound
+
+    container = build(settings)
+    actions = container.timeline_actions
+    try:
+        if not actions.rebuildable:
+            print("nothing to rebuild: the embedded timeline store is in the database")
+            return 0
+        if args.account:
+            try:
+                feeds = await actions.rebuild_account(args.account.lstrip("@"))
+            except NotFound as exc:
+                print(f"error: {exc.message}", file=sys.stderr)
+                return 1
+        else:
+            total = await actions.count_accounts()
+            with tqdm(total=total, unit="account", desc="rebuilding feeds") as bar:
+                feeds = await actions.rebuild_all(bar.update)
+    finally:
+        await container.close()
+    print(f"rebuilt {feeds} feed{'s' if feeds != 1 else ''}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="myna", description="Myna microblog server")
     commands = root.add_subparsers(dest="command", required=True)
@@ -89,10 +251,52 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-migrate", action="store_true", help="do not run migrations first")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes (more than 1: scale mode only)"
+    )
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema")
     migrate.set_defaults(run=_migrate)
+
+    work = commands.add_parser("worker", help="run background jobs (scale mode: needs Redis)")
+    work.add_argument("--burst", action="store_true", help="run what is queued, then exit")
+    work.set_defaults(run_async=_worker)
+
+    jobs = commands.add_parser("jobs", help="inspect and retry background jobs")
+    jobs_commands = jobs.add_subparsers(dest="jobs_command", required=True)
+    failed = jobs_commands.add_parser("failed", help="list jobs that failed every try")
+    failed.set_defaults(run_async=_jobs_failed)
+    retry = jobs_commands.add_parser("retry", help="enqueue failed jobs again")
+    retry.add_argument("job_id", nargs="?", help="one job (from `myna jobs failed`)")
+    retry.add_argument("--all", action="store_true", help="every failed job")
+    retry.set_defaults(run_async=_jobs_retry)
+
+    seed = commands.add_parser("seed", help="fill an empty database with a made-up graph")
+    seed.add_argument("--accounts", type=int, default=60_000)
+    seed.add_argument("--statuses", type=int, default=200_000)
+    seed.add_argument("--seed", type=int, default=1, help="random seed: same seed, same graph")
+    seed.add_argument("--follows", type=float, default=100.0, help="mean followings per account")
+    seed.add_argument("--batch", type=int, default=20_000, help="rows per bulk insert")
+    seed.add_argument("--password", default="myna-seed-password", help="every account's")
+    seed.add_argument("--tokens", type=int, default=0, help="issue this many bearer tokens")
+    seed.add_argument("--tokens-file", help="write them here (default: print them)")
+    seed.add_argument("--no-migrate", action="store_true", help="do not run migrations first")
+    seed.set_defaults(run_async=_seed)
+
+    bench = commands.add_parser(
+        "bench", help="timeline benchmark, embedded and scale mode (myna bench --help)",
+        add_help=False,
+    )  # fmt: skip
+    bench.set_defaults(run=_bench, passthrough=[])
+
+    timelines = commands.add_parser("timelines", help="home and list feeds")
+    timelines_commands = timelines.add_subparsers(dest="timelines_command", required=True)
+    rebuild = timelines_commands.add_parser(
+        "rebuild", help="rebuild feeds from the database (all, or one account's)"
+    )
+    rebuild.add_argument("--account", help="only this account's home and list feeds")
+    rebuild.set_defaults(run_async=_rebuild_timelines)
 
     admin = commands.add_parser("admin", help="administer accounts")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)
@@ -110,7 +314,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    root = parser()
+    args, extra = root.parse_known_args(argv)
+    if args.command == "bench":
+        args.passthrough = extra  # the benchmark parses its own options
+    elif extra:
+        root.error(f"unrecognized arguments: {' '.join(extra)}")
     settings = Settings()
     if hasattr(args, "run_async"):
         return asyncio.run(args.run_async(args, settings))

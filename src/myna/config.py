@@ -1,6 +1,8 @@
 """Settings: the only reader of MYNA_* environment variables."""
 
-from pydantic import Field
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -12,10 +14,17 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
     redis_url: str = Field(
-        default="", description="redis://... : broker (and later jobs, timelines) in Redis"
+        default="", description="redis://... : broker, timelines (and later jobs) in Redis"
     )
     redis_prefix: str = Field(
-        default="myna:", description="Prefix of Redis channel names: one per instance on a Redis"
+        default="myna:",
+        description="Prefix of Redis key and channel names: one per instance on a Redis",
+    )
+    timelines_backend: Literal["auto", "sql", "redis"] = Field(
+        default="auto",
+        description="Where home and list feeds live: 'sql' (tables of the database), 'redis' "
+        "(capped feeds in MYNA_REDIS_URL, rebuilt from the database when missing), or 'auto': "
+        "redis when MYNA_REDIS_URL is set",
     )
     streaming_heartbeat_seconds: float = Field(
         default=15.0, gt=0, description="Idle streaming connections get a heartbeat this often"
@@ -45,6 +54,15 @@ class Settings(BaseSettings):
     fanout_pull_threshold: int = Field(
         default=10_000, ge=0, description="Authors with more followers are pulled at read time"
     )
+    fanout_inline_limit: int = Field(
+        default=1000,
+        ge=0,
+        description="Scale mode: a post reaching more feeds than this is delivered by a job "
+        "(myna worker) instead of by the server right after commit",
+    )
+    fanout_batch_size: int = Field(
+        default=1000, ge=1, description="Feeds written per Redis round trip during fan-out"
+    )
     home_timeline_size: int = Field(default=800, ge=20, description="Ids kept per home feed")
     housekeeping_interval_seconds: float = Field(
         default=10.0,
@@ -52,6 +70,16 @@ class Settings(BaseSettings):
         description="How often each server posts due scheduled statuses, ends polls and "
         "cleans up uploads; 0 turns the loop off",
     )
+    job_timeout_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="A job running longer is cancelled; a job whose worker died is run again "
+        "by another worker after this long",
+    )
+    job_retry_base_seconds: float = Field(
+        default=1.0, gt=0, description="A failed job is tried again after 1, 2, 4, ... times this"
+    )
+    worker_concurrency: int = Field(default=10, ge=1, description="Jobs one worker runs at once")
     registrations_open: bool = True
     access_token_ttl_days: int = Field(default=0, ge=0, description="0: tokens do not expire")
     secret_key: str = Field(default="", description="Signs web sessions; random if empty")
@@ -84,6 +112,19 @@ class Settings(BaseSettings):
         default="",
         description="Public URL prefix of bucket files (a CDN); empty: endpoint/bucket",
     )
+
+    @model_validator(mode="after")
+    def _timelines_need_redis(self) -> Self:
+        if self.timelines_backend == "redis" and not self.redis_url:
+            raise ValueError("MYNA_TIMELINES_BACKEND=redis needs MYNA_REDIS_URL")
+        return self
+
+    @property
+    def redis_timelines(self) -> bool:
+        """Whether home and list feeds live in Redis."""
+        return self.timelines_backend == "redis" or (
+            self.timelines_backend == "auto" and bool(self.redis_url)
+        )
 
     @property
     def base_url_configured(self) -> bool:

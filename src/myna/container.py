@@ -19,8 +19,11 @@ from myna.actions.presence import PresenceActions
 from myna.actions.relations import RelationActions
 from myna.actions.scheduled import ScheduledActions
 from myna.actions.statuses import StatusActions
+from myna.actions.timelines import TimelineActions
 from myna.backends.broker import Broker, LocalBroker, RedisBroker
+from myna.backends.jobs import ArqJobs, Handler, InlineJobs, Jobs
 from myna.backends.presence import LocalPresence, Presence, RedisPresence
+from myna.backends.redis_timelines import RedisTimelines
 from myna.backends.storage import DirectoryStorage, S3Storage, Storage
 from myna.backends.timelines import SqlTimelines, TimelineBackend
 from myna.config import Settings
@@ -80,12 +83,18 @@ class Container:
     scheduled_actions: ScheduledActions
     scheduled_reads: ScheduledReads
     housekeeping: Housekeeping
+    jobs: Jobs
+    timeline_actions: TimelineActions
+    # What background jobs there are: name -> the service method that does the work.
+    job_handlers: dict[str, Handler]
     poll_actions: PollActions
     poll_reads: PollReads
 
     async def close(self) -> None:
+        await self.jobs.close()
         await self.broker.close()
         await self.presence.close()
+        await self.timelines.close()
         await self.db.dispose()
 
 
@@ -102,6 +111,20 @@ def build_storage(settings: Settings) -> Storage:
     return DirectoryStorage(settings.media_dir, settings.base_url)
 
 
+def build_timelines(settings: Settings, jobs: Jobs | None = None) -> TimelineBackend:
+    if settings.redis_timelines:
+        return RedisTimelines(
+            settings.redis_url,
+            settings.redis_prefix,
+            cap=settings.home_timeline_size,
+            pull_threshold=settings.fanout_pull_threshold,
+            jobs=jobs if isinstance(jobs, ArqJobs) else None,
+            inline_limit=settings.fanout_inline_limit,
+            batch=settings.fanout_batch_size,
+        )
+    return SqlTimelines()
+
+
 def build(settings: Settings) -> Container:
     db = Database(settings.database_url)
     storage = build_storage(settings)
@@ -111,7 +134,15 @@ def build(settings: Settings) -> Container:
         limits=Limits(max_bytes=settings.media_max_bytes, max_pixels=settings.media_max_pixels),
         max_attachments=settings.max_media_attachments,
     )
-    timelines = SqlTimelines()
+    handlers: dict[str, Handler] = {}
+    jobs: Jobs = (
+        ArqJobs(settings.redis_url, settings.redis_prefix)
+        if settings.redis_url
+        else InlineJobs(handlers)
+    )
+    timelines = build_timelines(settings, jobs)
+    if isinstance(timelines, RedisTimelines):
+        handlers["deliver_feeds"] = timelines.push
     broker: Broker = (
         RedisBroker(settings.redis_url, settings.redis_prefix)
         if settings.redis_url
@@ -183,6 +214,9 @@ def build(settings: Settings) -> Container:
         scheduled_actions=scheduled_actions,
         scheduled_reads=ScheduledReads(db),
         housekeeping=housekeeping,
+        jobs=jobs,
+        timeline_actions=TimelineActions(db, timelines),
+        job_handlers=handlers,
         poll_actions=poll_actions,
         poll_reads=PollReads(db),
     )

@@ -26,9 +26,9 @@ Counts = Callable[[], Awaitable[dict[str, int]]]
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(settings: Settings) -> Settings:
     """Authlib refuses plain-http public URLs other than loopback: this instance is https."""
-    return Settings(_env_file=None, database_url=database_url, base_url="https://testserver")  # type: ignore[call-arg]
+    return settings.model_copy(update={"base_url": "https://testserver"})
 
 
 @pytest.fixture

@@ -2,23 +2,16 @@
 their followers' home timelines pull and merge their statuses at read time."""
 
 import pytest
-from sqlalchemy import select
 
 from myna.config import Settings
-from myna.models import HomeTimelineEntry
 from tests.api.test_timelines import post
 from tests.conftest import MakeUser
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(settings: Settings) -> Settings:
     # Everyone with more than one follower is "huge": their posts are pulled at read time.
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database_url,
-        base_url="http://testserver",
-        fanout_pull_threshold=1,
-    )
+    return settings.model_copy(update={"fanout_pull_threshold": 1})
 
 
 async def test_accounts_above_the_pull_threshold_are_merged_at_read_time(
@@ -33,15 +26,9 @@ async def test_accounts_above_the_pull_threshold_are_merged_at_read_time(
     c = await post(client, star, "明星发帖 2")
     private = await post(client, star, "followers only", visibility="private")
 
-    # Nothing was fanned out for the star: only the author's own feed has the rows.
+    # Nothing was fanned out for the star: only the author's own feed has it.
     async with container.db.session() as session:
-        holders = set(
-            await session.scalars(
-                select(HomeTimelineEntry.account_id).where(
-                    HomeTimelineEntry.status_id == int(a["id"])
-                )
-            )
-        )
+        holders = set(await container.timelines.holders(session, int(a["id"])))
     assert holders == {star.id}
 
     r = await client.get("/api/v1/timelines/home", headers=fan1.headers)

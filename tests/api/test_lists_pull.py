@@ -3,24 +3,17 @@ the pull threshold (never pulled through the author's channel), and the pulled r
 still shows them to nobody else."""
 
 import pytest
-from sqlalchemy import select
 
 from myna.config import Settings
 from myna.container import Container
-from myna.models import HomeTimelineEntry
 from tests.api.test_lists import add, follow, ids, make_list
 from tests.api.test_timelines import post
 from tests.conftest import MakeUser
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database_url,
-        base_url="http://testserver",
-        fanout_pull_threshold=1,
-    )
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"fanout_pull_threshold": 1})
 
 
 async def test_a_heavy_authors_list_post_reaches_its_audience_only(
@@ -35,13 +28,7 @@ async def test_a_heavy_authors_list_post_reaches_its_audience_only(
     circle = await post(client, star, "for the circle", visibility="private", list_id=lid)
     opened = await post(client, star, "for everyone")
     async with container.db.session() as session:
-        holders = set(
-            await session.scalars(
-                select(HomeTimelineEntry.account_id).where(
-                    HomeTimelineEntry.status_id == int(circle["id"])
-                )
-            )
-        )
+        holders = set(await container.timelines.holders(session, int(circle["id"])))
     assert holders == {star.id, inner.id}
     inner_home = await ids(client, "/api/v1/timelines/home", inner)
     outer_home = await ids(client, "/api/v1/timelines/home", outer)

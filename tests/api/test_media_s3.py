@@ -11,7 +11,7 @@ from tests import pictures
 from tests.api.test_media import uploaded
 from tests.api.test_timelines import post
 from tests.backends.test_storage import BUCKET, CREDENTIALS, bucket, s3_client, s3_endpoint
-from tests.conftest import BASE_URL, MakeUser
+from tests.conftest import MakeUser
 
 __all__ = ["bucket", "s3_endpoint"]  # fixtures shared with tests/backends/test_storage.py
 
@@ -19,18 +19,16 @@ PUBLIC = "https://cdn.example.test/myna"
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, s3_endpoint: str, bucket: str) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database_url,
-        base_url=BASE_URL,
-        media_dir=str(tmp_path / "media"),
-        media_s3_bucket=bucket,
-        media_s3_endpoint_url=s3_endpoint,
-        media_s3_region=CREDENTIALS["region"],
-        media_s3_access_key=CREDENTIALS["access_key"],
-        media_s3_secret_key=CREDENTIALS["secret_key"],
-        media_public_url=PUBLIC,
+def settings(settings: Settings, s3_endpoint: str, bucket: str) -> Settings:
+    return settings.model_copy(
+        update={
+            "media_s3_bucket": bucket,
+            "media_s3_endpoint_url": s3_endpoint,
+            "media_s3_region": CREDENTIALS["region"],
+            "media_s3_access_key": CREDENTIALS["access_key"],
+            "media_s3_secret_key": CREDENTIALS["secret_key"],
+            "media_public_url": PUBLIC,
+        }
     )
 
 

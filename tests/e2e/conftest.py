@@ -1,5 +1,7 @@
 """A real `myna serve` process for end-to-end tests: a fresh SQLite file per module, or the
-PostgreSQL database named by MYNA_TEST_DATABASE_URL (truncated first), on a free local port."""
+PostgreSQL database named by MYNA_TEST_DATABASE_URL (truncated first), on a free local port.
+In scale mode (MYNA_TEST_REDIS_URL set too) the server uses that Redis, under a key prefix of
+its own that is cleaned up afterwards."""
 
 import asyncio
 import os
@@ -15,7 +17,7 @@ import pytest
 
 from myna.db.database import Database
 from myna.migrations import run_migrations
-from tests.conftest import POSTGRES_URL, truncate_all
+from tests.conftest import POSTGRES_URL, drop_redis_keys, scale_settings, truncate_all
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -84,6 +86,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         MYNA_STREAMING_HEARTBEAT_SECONDS="0.5",
         PYTHONUNBUFFERED="1",
     )
+    scale = scale_settings()
+    env.update({f"MYNA_{name.upper()}": value for name, value in scale.items()})
     log = workdir / "server.log"
     command = [
         sys.executable,
@@ -105,3 +109,5 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
     finally:
         _stop(process)
+        if scale:
+            drop_redis_keys(scale["redis_prefix"])

@@ -20,7 +20,7 @@ import pytest
 from redis import asyncio as redis
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.conftest import POSTGRES_URL, REDIS_URL
+from tests.conftest import POSTGRES_URL, REDIS_URL, drop_redis_keys
 from tests.e2e.conftest import _database_url, _free_port, _stop, _wait_until_up
 
 pytestmark = [
@@ -78,6 +78,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     finally:
         for process in processes:
             _stop(process)
+        drop_redis_keys(prefix)  # their timelines and presence
 
 
 async def _register(http: httpx.AsyncClient, base: str, username: str) -> tuple[int, str]:

@@ -36,7 +36,15 @@ from myna.config import Settings
 from myna.container import Container, build
 from myna.lib.ids import new_id
 from myna.models import Visibility
-from tests.conftest import BASE_URL, POSTGRES_URL, MakeUser, User, truncate_all
+from tests.conftest import (
+    BASE_URL,
+    POSTGRES_URL,
+    MakeUser,
+    User,
+    drop_redis_keys,
+    scale_settings,
+    truncate_all,
+)
 from tests.streaming import conftest as streaming_fixtures
 from tests.streaming.conftest import QUIET_WAIT, Listener, Socket, Streams
 
@@ -323,7 +331,9 @@ async def world(
         target = tmp_path_factory.mktemp("groupmatrix") / "myna.db"
         shutil.copyfile(migrated_database, target)
         url = f"sqlite+aiosqlite:///{target}"
-    settings = Settings(_env_file=None, database_url=url, base_url=BASE_URL)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=url, base_url=BASE_URL, **scale_settings()
+    )
     services = build(settings)
     if POSTGRES_URL:
         await truncate_all(services.db)
@@ -340,6 +350,8 @@ async def world(
             world.groups[privacy] = await _build_group(services, app.app.id, privacy)
         yield world
     await services.close()
+    if settings.redis_url:
+        drop_redis_keys(settings.redis_prefix)
 
 
 # Probes: each answers which group posts (by label) the viewer was shown on one read path, the

@@ -26,7 +26,15 @@ from myna.container import Container, build
 from myna.lib.ids import new_id
 from myna.models import Block, Follow, ListMember, Mention, Status, Visibility
 from myna.policy.visibility import Facts, may_see, visible_filter
-from tests.conftest import BASE_URL, POSTGRES_URL, User, row_counts, truncate_all
+from tests.conftest import (
+    BASE_URL,
+    POSTGRES_URL,
+    User,
+    drop_redis_keys,
+    row_counts,
+    scale_settings,
+    truncate_all,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -256,7 +264,9 @@ async def world(
         target = tmp_path_factory.mktemp("matrix") / "myna.db"
         shutil.copyfile(migrated_database, target)
         url = f"sqlite+aiosqlite:///{target}"
-    settings = Settings(_env_file=None, database_url=url, base_url=BASE_URL)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=url, base_url=BASE_URL, **scale_settings()
+    )
     services = build(settings)
     if POSTGRES_URL:
         await truncate_all(services.db)
@@ -264,6 +274,8 @@ async def world(
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
         yield await _build_world(services, client)
     await services.close()
+    if settings.redis_url:
+        drop_redis_keys(settings.redis_prefix)
 
 
 # Probes: each answers whether the viewer was shown the target post of `vis` on one read path,

@@ -23,15 +23,11 @@ SLOW_QUEUE = 16
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(settings: Settings) -> Settings:
     """A small per-connection queue and long statuses, so a client that stops reading
     overflows the socket buffers and then its queue quickly."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=database_url,
-        base_url="http://testserver",
-        streaming_queue_size=SLOW_QUEUE,
-        max_status_units=100_000,
+    return settings.model_copy(
+        update={"streaming_queue_size": SLOW_QUEUE, "max_status_units": 100_000}
     )
 
 

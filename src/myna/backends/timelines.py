@@ -4,7 +4,8 @@ holds.
 The database is the truth; a home feed is derived data (fan-out on write) that can be rebuilt
 at any time. The embedded backend keeps feeds in a SQL table of the same database, so the
 fan-out is written in the same transaction as the status it carries: nothing to lose in a
-crash. A Redis backend (issue 6) implements the same interface.
+crash. The Redis backend of scale-out mode (backends/redis_timelines.py) implements the same
+interface with capped feeds written after commit.
 """
 
 from typing import Protocol
@@ -76,9 +77,14 @@ class TimelineBackend(Protocol):
         self, session: AsyncSession, list_id: int, author_ids: list[int]
     ) -> None: ...
 
+    async def close(self) -> None: ...
+
 
 class SqlTimelines:
     """Embedded backend: the `home_timeline` and `list_timeline` tables."""
+
+    async def close(self) -> None:
+        pass  # nothing of its own: the feeds are in the database
 
     async def fan_out(
         self,

@@ -8,6 +8,7 @@ from myna.models import (
     ConversationMember,
     Follow,
     GroupMember,
+    ListMember,
     Mention,
     Mute,
     Status,
@@ -56,6 +57,48 @@ def home_recipients(status: Status, author_followers: int, pull_threshold: int) 
         )
     followers = followers.where(~kept_out_of_home(Follow.account_id, status.account_id))
     return select(union(author, followers).subquery().c.account_id)
+
+
+def home_feed(viewer_id: int, pull_threshold: int) -> ColumnElement[bool]:
+    """SQL over `Status`: the statuses the viewer's home feed gets by the rules of
+    `home_recipients`, given follows, lists and follower counts as they are now: what a feed
+    rebuilt from the database holds (the timeline backends keep feeds as derived data).
+
+    Its own statuses, and a followed author's unless: it is a group post (never fanned out);
+    the author is above the pull threshold (pulled at read time) and the status is not
+    addressed to a list; it replies to an account the viewer does not follow; it is a repost
+    and the viewer turned the author's reposts off; it is direct and does not mention the
+    viewer; it is addressed to a list the viewer is not in; an exclusive list of the viewer's
+    holds the author. The repost rule (one post seen once) is applied by the backend as it
+    fills the feed, oldest first. A follow's backfill brings only recent statuses; a rebuild
+    brings every status the rule allows, a superset."""
+    followed = select(Follow.target_account_id).where(Follow.account_id == viewer_id)
+    follows_author = exists().where(
+        Follow.account_id == viewer_id,
+        Follow.target_account_id == Status.account_id,
+        or_(Status.reblog_of_id.is_(None), Follow.show_reblogs.is_(True)),
+    )
+    below_threshold = exists().where(
+        Account.id == Status.account_id, Account.followers_count <= pull_threshold
+    )
+    mentioned = exists().where(Mention.status_id == Status.id, Mention.account_id == viewer_id)
+    in_audience = exists().where(
+        ListMember.list_id == Status.list_id, ListMember.account_id == viewer_id
+    )
+    fanned_out = and_(
+        Status.account_id.in_(followed),
+        follows_author,
+        or_(Status.list_id.is_not(None), below_threshold),
+        or_(
+            Status.in_reply_to_account_id.is_(None),
+            Status.in_reply_to_account_id == Status.account_id,
+            Status.in_reply_to_account_id.in_(followed),
+        ),
+        or_(Status.visibility != Visibility.DIRECT, mentioned),
+        or_(Status.list_id.is_(None), in_audience),
+        ~kept_out_of_home(viewer_id, Status.account_id),
+    )
+    return and_(Status.group_id.is_(None), or_(Status.account_id == viewer_id, fanned_out))
 
 
 def pulled_into_home(viewer_id: int, heavy_author_ids: Select[int]) -> ColumnElement[bool]:

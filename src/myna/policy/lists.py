@@ -101,15 +101,19 @@ def lists_receiving(status_id: int) -> Select[int]:
 def into_list_feed(the_list: AccountList, author_ids: list[int]) -> ColumnElement[bool]:
     """SQL over `Status`: the statuses of `author_ids` that belong in the list's feed (the
     backfill when they are added)."""
-    return and_(
-        Status.account_id.in_(author_ids),
-        _feed_rule(
-            literal(the_list.id), literal(the_list.account_id), literal(the_list.replies_policy)
-        ),
+    return and_(Status.account_id.in_(author_ids), list_feed(the_list))
+
+
+def list_feed(the_list: AccountList) -> ColumnElement[bool]:
+    """SQL over `Status`: everything the list's feed would hold had it received every status
+    by the rule above, given its members and the owner's follows as they are now (a rebuild
+    of the feed from the database)."""
+    return _feed_rule(
+        literal(the_list.id), literal(the_list.account_id), literal(the_list.replies_policy)
     )
 
 
-def kept_out_of_home(owner_id: Col | int, author_id: int) -> ColumnElement[bool]:
+def kept_out_of_home(owner_id: Col | int, author_id: Col | int) -> ColumnElement[bool]:
     """SQL: the owner put the author in one of their exclusive lists, so the author's statuses
     go to that list's feed instead of the owner's home."""
     return exists().where(

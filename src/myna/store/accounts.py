@@ -102,3 +102,13 @@ async def search_prefix(session: AsyncSession, prefix: str, limit: int) -> list[
         .limit(limit)
     )
     return list(await session.scalars(stmt))
+
+
+async def ids_after(session: AsyncSession, after: int, limit: int) -> list[int]:
+    """Account ids above `after`, in order: walking every account in batches."""
+    stmt = select(Account.id).where(Account.id > after).order_by(Account.id).limit(limit)
+    return list(await session.scalars(stmt))
+
+
+async def count_all(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Account)) or 0
