@@ -28,6 +28,7 @@ import math
 import random
 import time
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -549,7 +550,10 @@ class Seeder:
                 async with self.db.session() as session:
                     await store.prepare_bulk(session)
                     feeds = await store.feeds(session, rows)
-                for account_id, feed in feeds.items():
+                # Every account of the run, an empty feed too: it is complete, not cold.
+                run = self.ids[bisect_left(self.ids, first) : bisect_right(self.ids, last)]
+                for account_id in run:
+                    feed = feeds.get(account_id, [])
                     await fill(account_id, feed)
                     self._count("home rows", len(feed))
             self.progress.advance(accounts)

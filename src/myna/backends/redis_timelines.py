@@ -548,11 +548,7 @@ class RedisTimelines:
         """Mark the feed BUILDING (so fan-out writes it from now on), read the newest `cap`
         statuses of `rule`, and fill them in oldest first (the repost rule), marking the feed
         COMPLETE. With `replace`, what the feed held before is dropped first."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            if replace:
-                pipe.delete(key, key + REPOSTS)
-            pipe.zadd(key, {BUILDING: 0})
-            await pipe.execute()
+        await self._start_building(key, replace)
         rows = (
             await session.execute(
                 select(Status.id, Status.reblog_of_id)
@@ -561,5 +557,22 @@ class RedisTimelines:
                 .limit(self.cap)
             )
         ).all()
-        await self._write_many(key, [(row[0], row[1]) for row in reversed(rows)], "fill")
+        return await self._finish_building(key, [(row[0], row[1]) for row in reversed(rows)])
+
+    async def fill_home(self, account_id: int, feed: list[tuple[int, int | None]]) -> int:
+        """Replace a home feed with these (status id, reposted id) pairs, oldest first, through
+        the repost rule, and mark it complete: `myna seed` computes feeds in bulk in SQL."""
+        key = self.home_key(account_id)
+        await self._start_building(key, replace=True)
+        return await self._finish_building(key, feed)
+
+    async def _start_building(self, key: str, replace: bool) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if replace:
+                pipe.delete(key, key + REPOSTS)
+            pipe.zadd(key, {BUILDING: 0})
+            await pipe.execute()
+
+    async def _finish_building(self, key: str, pairs: list[tuple[int, int | None]]) -> int:
+        await self._write_many(key, pairs, "fill")
         return int(await self._redis.zlexcount(key, FIRST_ID, "+"))
