@@ -43,7 +43,7 @@ async def seeded(container: Container) -> SeedReport:
         home_cap=5_000,
         batch=500,
     )
-    return await do_seed(container.db, container.timelines, plan)
+    return await do_seed(container.db, container.derived_feeds, plan)
 
 
 async def headers_for(container: Container, account_id: int) -> dict[str, str]:
@@ -133,7 +133,7 @@ async def test_home_feeds_hold_what_fan_out_would_have_written(
                 shown[account_id].add(family)
         for account_id in followers:
             page = Page(limit=10_000)
-            held = await container.timelines.home_page(session, account_id, page, true(), None)
+            held = await container.timelines.home_page(session, account_id, page, true())
             assert {s.id for s in held} == expected[account_id], account_id
     assert sum(len(ids) for ids in expected.values()) > 10_000
 
@@ -150,7 +150,7 @@ async def test_pulled_authors_tags_and_text_through_the_api(
         followed = set(
             await session.scalars(select(Follow.target_account_id).where(Follow.account_id == fan))
         )
-        fed = await container.timelines.home_page(session, fan, Page(limit=5_000), true(), None)
+        fed = await container.timelines.home_page(session, fan, Page(limit=5_000), true())
         pulled = [
             s.id
             for s in await session.scalars(select(Status).where(Status.account_id == star_id))

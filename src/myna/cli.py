@@ -174,7 +174,7 @@ async def _seed(args: argparse.Namespace, settings: Settings) -> int:
     container = build(settings)
     bar = _SeedBar()
     try:
-        report = await do_seed(container.db, container.timelines, plan, bar)
+        report = await do_seed(container.db, container.derived_feeds, plan, bar)
         bar.close()
         tokens = await issue_tokens(container.db, container.app_actions, args.tokens)
     except ValidationFailed as exc:

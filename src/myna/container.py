@@ -25,7 +25,7 @@ from myna.backends.jobs import ArqJobs, Handler, InlineJobs, Jobs
 from myna.backends.presence import LocalPresence, Presence, RedisPresence
 from myna.backends.redis_timelines import RedisTimelines
 from myna.backends.storage import DirectoryStorage, S3Storage, Storage
-from myna.backends.timelines import SqlTimelines, TimelineBackend
+from myna.backends.timelines import DerivedFeeds, SqlTimelines, TimelineBackend
 from myna.config import Settings
 from myna.db.database import Database
 from myna.lib.images import Limits
@@ -84,6 +84,8 @@ class Container:
     scheduled_reads: ScheduledReads
     housekeeping: Housekeeping
     jobs: Jobs
+    # The timeline store when its feeds live apart from the database (Redis), else None.
+    derived_feeds: DerivedFeeds | None
     timeline_actions: TimelineActions
     # What background jobs there are: name -> the service method that does the work.
     job_handlers: dict[str, Handler]
@@ -141,6 +143,7 @@ def build(settings: Settings) -> Container:
         else InlineJobs(handlers)
     )
     timelines = build_timelines(settings, jobs)
+    derived_feeds = timelines if isinstance(timelines, RedisTimelines) else None
     if isinstance(timelines, RedisTimelines):
         handlers["deliver_feeds"] = timelines.push
     broker: Broker = (
@@ -215,7 +218,8 @@ def build(settings: Settings) -> Container:
         scheduled_reads=ScheduledReads(db),
         housekeeping=housekeeping,
         jobs=jobs,
-        timeline_actions=TimelineActions(db, timelines),
+        derived_feeds=derived_feeds,
+        timeline_actions=TimelineActions(db, derived_feeds),
         job_handlers=handlers,
         poll_actions=poll_actions,
         poll_reads=PollReads(db),

@@ -5,6 +5,7 @@ to arq: retries with backoff, and the failed-jobs hash for jobs that failed ever
 backends/jobs.py). The housekeeping sweeps run as an arq cron job, which arq runs once per
 tick however many workers there are."""
 
+import asyncio
 import logging
 import time
 from typing import Any, cast
@@ -57,7 +58,14 @@ def worker_for(settings: Settings, container: Container, *, burst: bool = False)
         ],
         cron_jobs=[]
         if burst
-        else [cron(cast(Any, housekeeping), second=set(HOUSEKEEPING_SECONDS))],
+        else [
+            cron(
+                cast(Any, housekeeping),
+                # arq's cron job ids are global in Redis: the prefix keeps instances apart.
+                name=f"{settings.redis_prefix}housekeeping",
+                second=set(HOUSEKEEPING_SECONDS),
+            )
+        ],
         redis_settings=jobs.settings,
         queue_name=jobs.queue_name,
         burst=burst,
@@ -75,7 +83,13 @@ async def run(settings: Settings, *, burst: bool = False) -> None:
     try:
         worker = worker_for(settings, container, burst=burst)
         try:
-            await worker.main()
+            await worker.async_run()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # cancelled from outside: let it through
+            # SIGTERM or SIGINT: arq's handler cancelled the task async_run made, a clean stop.
+            log.info("worker stopped")
         finally:
             await worker.close()
     finally:

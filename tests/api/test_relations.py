@@ -186,3 +186,22 @@ async def test_update_credentials_in_any_script(client, make_user: MakeUser) -> 
         headers=alice.headers,
     )
     assert r.status_code == 422
+
+
+async def test_following_each_other_at_the_same_moment(client, make_user: MakeUser) -> None:
+    """Two accounts following (then unfollowing) each other at once both succeed, with both
+    counters right: on PostgreSQL the two writes lock the same two account rows, which must
+    happen in one order (it deadlocked and answered 500 when each locked its own row first)."""
+    import asyncio
+
+    for round_ in range(8):
+        a, b = await make_user(f"a{round_}"), await make_user(f"b{round_}")
+        for action, count in (("follow", 1), ("unfollow", 0)):
+            answers = await asyncio.gather(
+                client.post(f"/api/v1/accounts/{b.id}/{action}", headers=a.headers),
+                client.post(f"/api/v1/accounts/{a.id}/{action}", headers=b.headers),
+            )
+            assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
+            for user in (a, b):
+                shown = await account(client, user)
+                assert (shown["followers_count"], shown["following_count"]) == (count, count)

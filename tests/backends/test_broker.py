@@ -180,6 +180,31 @@ async def test_two_processes_hear_each_other(make_redis_broker: MakeBroker) -> N
 
 
 @needs_redis
+async def test_a_fan_out_reaches_each_listener_once(make_redis_broker: MakeBroker) -> None:
+    """publish_many to more channels than one script call takes: every subscribed channel
+    hears the message once, under this instance's prefix only."""
+    from myna.backends.broker import PUBLISH_BATCH
+
+    prefix = _prefix()
+    sender, _ = await make_redis_broker(prefix)
+    listener, inbox = await make_redis_broker(prefix)
+    stranger, strangers_inbox = await make_redis_broker()
+    channels = [f"user:{n}" for n in range(2 * PUBLISH_BATCH + 7)]
+    listening = [channels[0], channels[PUBLISH_BATCH], channels[-1]]
+    for channel in listening:
+        await listener.subscribe(channel)
+    await stranger.subscribe(channels[0])
+    await sender.publish_many(channels, b"a new status")
+    heard = [await inbox.next() for _ in listening]
+    assert sorted(heard) == sorted((channel, b"a new status") for channel in listening)
+    # One connection delivers in order: no second copy came before this one.
+    await listener.subscribe("public")
+    await sender.publish("public", b"after")
+    assert await inbox.next() == ("public", b"after")
+    assert strangers_inbox.queue.empty()
+
+
+@needs_redis
 async def test_prefixes_keep_instances_apart(make_redis_broker: MakeBroker) -> None:
     mine, inbox = await make_redis_broker()
     other, _ = await make_redis_broker()

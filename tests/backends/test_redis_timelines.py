@@ -173,6 +173,33 @@ async def test_a_post_seen_once_whoever_reposts_it(
     assert by_c not in await held(raw, key)
 
 
+async def test_an_original_delivered_after_its_repost_replaces_it(
+    container: Container, make_user: MakeUser, raw: Any
+) -> None:
+    """Two delivery jobs may run in either order (two workers, a backlog): when a status is
+    delivered to a feed that already shows a repost of it, the feed ends as if they had run in
+    order (and as a rebuild makes it), showing the status once, as the original."""
+    timelines = backend(container)
+    viewer, author, sharer = [await make_user(n) for n in ("viewer", "author", "sharer")]
+    for followed in (author, sharer):
+        await container.relation_actions.do_follow(viewer.id, followed.id)
+    assert await home(container, viewer.id) == []  # the feed is warm from here on
+    key = timelines.home_key(viewer.id)
+    original = await say(container, author.id, "first words")
+    repost = (await container.status_actions.do_reblog(sharer.id, original, None)).id
+    assert await held(raw, key) == [original]  # delivered in order: the repost was skipped
+
+    # The same two deliveries, the other way round.
+    await raw.zrem(key, member(original))
+    await timelines.push([key], repost, original)
+    assert await held(raw, key) == [repost]
+    await timelines.push([key], original)
+    assert await held(raw, key) == [original]
+    assert await raw.hgetall(key + ":reposts") == {}
+    await drop_feeds(raw, container.settings)
+    assert await home(container, viewer.id) == [original]
+
+
 async def test_a_lost_feed_is_rebuilt_as_it_was(
     container: Container, make_user: MakeUser, raw: Any
 ) -> None:

@@ -1,7 +1,8 @@
 """A real `myna serve` process for end-to-end tests: a fresh SQLite file per module, or the
 PostgreSQL database named by MYNA_TEST_DATABASE_URL (truncated first), on a free local port.
 In scale mode (MYNA_TEST_REDIS_URL set too) the server uses that Redis, under a key prefix of
-its own that is cleaned up afterwards."""
+its own that is cleaned up afterwards. `Deployment` starts several servers and workers sharing
+one database and Redis (scale mode)."""
 
 import asyncio
 import os
@@ -9,15 +10,18 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from myna.db.database import Database
 from myna.migrations import run_migrations
-from tests.conftest import POSTGRES_URL, drop_redis_keys, scale_settings, truncate_all
+from tests.conftest import POSTGRES_URL, REDIS_URL, drop_redis_keys, scale_settings, truncate_all
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -70,6 +74,20 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=STOP_TIMEOUT)
 
 
+def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """`_stop` for many at once: they share one STOP_TIMEOUT before being killed."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        process.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for process in running:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start `myna serve` (which migrates first), yield its base URL, stop it afterwards."""
@@ -111,3 +129,81 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _stop(process)
         if scale:
             drop_redis_keys(scale["redis_prefix"])
+
+
+@dataclass
+class Deployment:
+    """A scale-mode deployment made of processes: `myna serve` and `myna worker` sharing the
+    database and Redis, under a key prefix of its own. Each process logs to a file in
+    `workdir`; `settings` are more MYNA_* variables, given to every process started after."""
+
+    workdir: Path
+    database_url: str
+    prefix: str
+    settings: dict[str, str] = field(default_factory=dict)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def env(self, base: str = "") -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
+        env.update(
+            MYNA_DATABASE_URL=self.database_url,
+            MYNA_REDIS_URL=REDIS_URL or "",
+            MYNA_REDIS_PREFIX=self.prefix,
+            MYNA_LOG_LEVEL="warning",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.settings)
+        if base:
+            env["MYNA_BASE_URL"] = base
+        return env
+
+    def log(self, name: str) -> Path:
+        return self.workdir / f"{name}.log"
+
+    def _start(self, command: list[str], name: str, base: str = "") -> subprocess.Popen[bytes]:
+        with self.log(name).open("ab") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "myna.cli", *command],
+                env=self.env(base),
+                cwd=self.workdir,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        self.processes.append(process)
+        return process
+
+    def serve(self, port: int, name: str) -> tuple[str, subprocess.Popen[bytes]]:
+        base = f"http://127.0.0.1:{port}"
+        command = ["serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)]
+        process = self._start(command, name, base)
+        _wait_until_up(base, process, self.log(name))
+        return base, process
+
+    def work(self, name: str) -> subprocess.Popen[bytes]:
+        """Start `myna worker` (it takes jobs as soon as it is connected)."""
+        return self._start(["worker"], name)
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Iterator[Deployment]:
+    """An empty deployment on a migrated, truncated database; its processes are stopped and
+    its Redis keys deleted afterwards."""
+    prefix = f"myna-e2e-{uuid.uuid4().hex[:12]}:"
+    found = Deployment(workdir=tmp_path, database_url=_database_url(tmp_path), prefix=prefix)
+    try:
+        yield found
+    finally:
+        _stop_all(found.processes)
+        drop_redis_keys(prefix)
+
+
+async def _everything(http: httpx.AsyncClient, url: str, token: str) -> list[dict[str, Any]]:
+    """Every item of a paged list, following the Link header's next pages."""
+    items: list[dict[str, Any]] = []
+    next_url: str | None = url
+    while next_url:
+        page = await http.get(next_url, headers={"Authorization": f"Bearer {token}"})
+        assert page.status_code == 200, page.text
+        items += page.json()
+        next_url = page.links.get("next", {}).get("url") if page.json() else None
+    return items

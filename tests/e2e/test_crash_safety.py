@@ -4,15 +4,8 @@ of a burst of posts loses none that it answered 200 for, and leaves nothing half
 Runs when both MYNA_TEST_DATABASE_URL (PostgreSQL) and MYNA_TEST_REDIS_URL are set."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,8 +19,8 @@ from myna.config import Settings
 from myna.container import Container, build
 from myna.lib.paging import Page
 from myna.models import Follow
-from tests.conftest import POSTGRES_URL, REDIS_URL, drop_redis_keys
-from tests.e2e.conftest import _database_url, _free_port, _stop, _wait_until_up
+from tests.conftest import POSTGRES_URL, REDIS_URL
+from tests.e2e.conftest import Deployment, _everything, _free_port
 from tests.e2e.test_multiprocess import _register
 
 pytestmark = [
@@ -41,64 +34,6 @@ pytestmark = [
 WAIT = 30.0  # seconds: a bound on waiting, never a measure
 BURST = 120  # posts sent at once; the server is killed part way through
 KILL_AFTER = 30  # answered posts before the kill
-
-
-@dataclass
-class Deployment:
-    workdir: Path
-    database_url: str
-    prefix: str
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    def env(self, base: str = "") -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
-        env.update(
-            MYNA_DATABASE_URL=self.database_url,
-            MYNA_REDIS_URL=REDIS_URL or "",
-            MYNA_REDIS_PREFIX=self.prefix,
-            MYNA_LOG_LEVEL="warning",
-            PYTHONUNBUFFERED="1",
-        )
-        if base:
-            env["MYNA_BASE_URL"] = base
-        return env
-
-    def serve(self, port: int, name: str) -> tuple[str, subprocess.Popen[bytes]]:
-        base = f"http://127.0.0.1:{port}"
-        log = self.workdir / f"{name}.log"
-        command = [sys.executable, "-m", "myna.cli", "serve", "--no-migrate"]
-        command += ["--host", "127.0.0.1", "--port", str(port)]
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                command, env=self.env(base), cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT
-            )
-        self.processes.append(process)
-        _wait_until_up(base, process, log)
-        return base, process
-
-
-@pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[Deployment]:
-    prefix = f"myna-crash-{uuid.uuid4().hex[:12]}:"
-    found = Deployment(workdir=tmp_path, database_url=_database_url(tmp_path), prefix=prefix)
-    try:
-        yield found
-    finally:
-        for process in found.processes:
-            _stop(process)
-        drop_redis_keys(prefix)
-
-
-async def _everything(http: httpx.AsyncClient, url: str, token: str) -> list[dict[str, Any]]:
-    """Every item of a paged list, following the Link header's next pages."""
-    items: list[dict[str, Any]] = []
-    next_url: str | None = url
-    while next_url:
-        page = await http.get(next_url, headers={"Authorization": f"Bearer {token}"})
-        assert page.status_code == 200, page.text
-        items += page.json()
-        next_url = page.links.get("next", {}).get("url") if page.json() else None
-    return items
 
 
 async def test_a_killed_server_loses_no_answered_post(deployment: Deployment) -> None:
@@ -196,7 +131,7 @@ async def test_a_killed_worker_leaves_every_feed_holding_the_status_once(
     container = build(scale)
     try:
         plan = SeedPlan(accounts=FOLLOWERS + 600, statuses=0, star_shares=(0.98,), follows=1.5)
-        await do_seed(container.db, container.timelines, plan)  # also warms every feed
+        await do_seed(container.db, container.derived_feeds, plan)  # also warms every feed
         async with container.db.session() as session:
             star = await session.scalar(
                 select(Follow.target_account_id)
@@ -217,18 +152,8 @@ async def test_a_killed_worker_leaves_every_feed_holding_the_status_once(
         status = await container.status_actions.do_post(star, NewStatus(text="大家好 hello all"))
         assert await _holding(container, keys, status.id) == 0  # queued for a worker
 
-        env = deployment.env() | {f"MYNA_{k.upper()}": str(v) for k, v in tuned.items()}
-        command = [sys.executable, "-m", "myna.cli", "worker"]
-
-        def start_worker(name: str) -> subprocess.Popen[bytes]:
-            with (deployment.workdir / f"{name}.log").open("ab") as out:
-                process = subprocess.Popen(
-                    command, env=env, cwd=deployment.workdir, stdout=out, stderr=subprocess.STDOUT
-                )
-            deployment.processes.append(process)
-            return process
-
-        first = start_worker("worker-1")
+        deployment.settings.update({f"MYNA_{k.upper()}": str(v) for k, v in tuned.items()})
+        first = deployment.work("worker-1")
         deadline = time.monotonic() + WAIT
         sample = keys[:: len(keys) // 200]  # cheap to poll often
         while not await _holding(container, sample, status.id):
@@ -239,7 +164,7 @@ async def test_a_killed_worker_leaves_every_feed_holding_the_status_once(
         partial = await _holding(container, keys, status.id)
         assert 0 < partial < len(keys)
 
-        start_worker("worker-2")
+        deployment.work("worker-2")
         deadline = time.monotonic() + 2 * WAIT
         while await _holding(container, keys, status.id) < len(keys):
             assert time.monotonic() < deadline, "the new worker did not finish the fan-out"

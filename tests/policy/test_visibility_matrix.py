@@ -16,6 +16,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy import or_, select
+from sqlalchemy.exc import StatementError
 
 from myna.actions.accounts import Registration
 from myna.actions.lists import ListChange
@@ -25,7 +26,7 @@ from myna.config import Settings
 from myna.container import Container, build
 from myna.lib.ids import new_id
 from myna.models import Block, Follow, ListMember, Mention, Status, Visibility
-from myna.policy.visibility import Facts, may_see, visible_filter
+from myna.policy.visibility import Facts, may_see, rules_for, timeline_filter, visible_filter
 from tests.conftest import (
     BASE_URL,
     POSTGRES_URL,
@@ -640,3 +641,30 @@ async def test_python_rule_agrees_with_sql_filter(world: World, viewer: str) -> 
     if viewer in LOOKUP:  # and both agree with the table written by hand
         for vis in VISIBILITIES:
             assert (world.target[vis] in by_sql) == LOOKUP[viewer][VISIBILITIES.index(vis)], vis
+
+
+@pytest.mark.parametrize("viewer", RULE_VIEWERS, ids=[f"prebuilt-{v}" for v in RULE_VIEWERS])
+async def test_prebuilt_rules_agree_with_the_rules_they_are_built_from(
+    world: World, viewer: str
+) -> None:
+    """The per-process rules (the viewer a bound parameter) pick exactly what the rules built
+    for that viewer pick, and one built for one viewer never reads as another."""
+    viewer_id = None if viewer == ANONYMOUS else world.users[viewer].id
+    prebuilt = rules_for(viewer_id)
+    async with world.container.db.session() as session:
+        for filtered, built in (
+            (prebuilt.visible, visible_filter(viewer_id)),
+            (prebuilt.timeline, timeline_filter(viewer_id)),
+        ):
+            by_prebuilt = set(
+                await session.scalars(select(Status.id).where(filtered), prebuilt.params)
+            )
+            by_built = set(await session.scalars(select(Status.id).where(built)))
+            assert by_prebuilt == by_built
+
+
+async def test_prebuilt_rules_without_their_viewer_fail(world: World) -> None:
+    prebuilt = rules_for(world.users[RULE_VIEWERS[-1]].id)
+    async with world.container.db.session() as session:
+        with pytest.raises(StatementError, match="myna_viewer_id"):
+            await session.scalars(select(Status.id).where(prebuilt.visible))

@@ -122,8 +122,7 @@ class RelationActions:
         )
         if not inserted:
             return False
-        await account_store.adjust_counts(session, follower_id, following=1)
-        await account_store.adjust_counts(session, target_id, followers=1)
+        await account_store.adjust_follow_counts(session, follower_id, target_id, 1)
         await self.timelines.add_author(session, follower_id, brought_home_on_follow(target_id))
         self._changed(session, follower_id, target_id)
         return True
@@ -132,8 +131,7 @@ class RelationActions:
         self, session: AsyncSession, follower_id: int, target_id: int
     ) -> None:
         if await store.remove(session, Follow, follower_id, target_id):
-            await account_store.adjust_counts(session, follower_id, following=-1)
-            await account_store.adjust_counts(session, target_id, followers=-1)
+            await account_store.adjust_follow_counts(session, follower_id, target_id, -1)
             await self.timelines.remove_author(session, follower_id, target_id)
             await forget_unfollowed(session, self.timelines, follower_id, target_id)
             self._changed(session, follower_id, target_id)

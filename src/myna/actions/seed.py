@@ -15,29 +15,28 @@ arrays of N numbers), never by the number of follows or statuses:
    mentions, tags and the mention and repost notifications the actions would have sent;
 4. counters (followers, followings, statuses, last status) recounted from the rows;
 5. home feeds, as if every status had been fanned out when posted (`policy/bulk_feeds.py`),
-   capped per account like a timeline store; a timeline backend other than the SQL table
-   rebuilds each account's feed through its `rebuild_home(session, account_id)`.
+   capped per account like a timeline store: rows of the SQL table, or through the Redis
+   store's `fill_home(account_id, feed)`.
 
 Ids come from `myna.lib.ids` with the row's own time, issued in time order per table, so they
 sort like real ones. Direct messages, groups, lists, favourites and follow notifications are
 not made.
 """
 
-import asyncio
 import math
 import random
 import time
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import accumulate
 from typing import Any, Protocol
 
 from myna.actions.apps import AppActions
-from myna.backends.timelines import SqlTimelines, TimelineBackend
+from myna.backends.timelines import DerivedFeeds
 from myna.db.database import Database
 from myna.lib import passwords, seed_text
 from myna.lib import text as text_rules
@@ -71,7 +70,6 @@ STATUS_TABLES = [t.__tablename__ for t in (Status, Mention, StatusTag, Notificat
 NOTIFICATION_COLUMNS = ["id", "account_id", "from_account_id", "type", "status_id", "created_at"]
 RECENT = 20_000  # statuses remembered as reply and repost targets
 RECENT_STARS = 2_000
-REBUILD_TASKS = 4
 HOME_ROWS_PER_STATEMENT = 500_000  # about; each statement sorts its rows twice
 SEED_SCOPES = "read write follow"
 
@@ -161,11 +159,12 @@ class _Graph:
 
 class Seeder:
     def __init__(
-        self, db: Database, timelines: TimelineBackend, plan: SeedPlan, progress: Progress
+        self, db: Database, feeds: DerivedFeeds | None, plan: SeedPlan, progress: Progress
     ) -> None:
+        """`feeds`: the timeline store when it is not the database's own table (Redis)."""
         plan.check()
         self.db = db
-        self.timelines = timelines
+        self.feeds = feeds
         self.plan = plan
         self.progress = progress
         self.rng = random.Random(plan.seed)
@@ -189,7 +188,7 @@ class Seeder:
         await self._timed("statuses", self._statuses(graph), deferring=STATUS_TABLES)
         await self._timed("counters", self._counters())
         # The SQL store's table is filled, so its index is built afterwards.
-        deferring = [HomeTimelineEntry.__tablename__] if self._sql_store else []
+        deferring = [HomeTimelineEntry.__tablename__] if self.feeds is None else []
         await self._timed("home feeds", self._warm_feeds(), deferring=deferring)
         await self._timed("analyze", store.analyze(self.db.engine))
         async with self.db.session() as session:
@@ -204,10 +203,6 @@ class Seeder:
         async with store.indexes_deferred(self.db.engine, deferring):
             await work
         self.report.seconds[name] = time.perf_counter() - started
-
-    @property
-    def _sql_store(self) -> bool:
-        return isinstance(self.timelines, SqlTimelines)
 
     def _count(self, name: str, amount: int = 1) -> None:
         self.report.counts[name] = self.report.counts.get(name, 0) + amount
@@ -518,65 +513,36 @@ class Seeder:
             await self._home_feeds()
 
     async def _home_feeds(self) -> None:
-        """SQL store: one INSERT ... SELECT per batch of accounts. Another store (Redis) gets
-        the same rows through its `fill_home(account_id, feed)` where it has one, else each
-        account's feed is rebuilt by its `rebuild_home(session, account_id)`, which reads the
-        database once per account (about 0.1 s each on PostgreSQL here)."""
+        """The SQL store: one INSERT ... SELECT per batch of accounts. A derived store (Redis)
+        gets the same rows through its `fill_home`, account by account."""
         plan = self.plan
         self.progress.stage("home feeds", len(self.ids))
         per_account = max(1.0, plan.statuses / plan.accounts * self._mean_follows())
         size = max(1, int(HOME_ROWS_PER_STATEMENT / min(per_account, plan.home_cap)))
         statistics = not self.db.is_sqlite  # see store.analyze
-        name = type(self.timelines).__name__
-        fill: Callable[[int, list[tuple[int, int | None]]], Awaitable[object]] | None
-        fill = getattr(self.timelines, "fill_home", None)
-        sql = self._sql_store
-        if not sql and fill is None:
-            await self._rebuild_each(name)
-            return
+        feeds = self.feeds
         self.report.home = (
             "home_timeline rows by the fan-out rule, in bulk"
-            if sql
-            else f"{name}.fill_home with the fan-out rule's rows, in bulk"
+            if feeds is None
+            else f"{type(feeds).__name__}.fill_home with the fan-out rule's rows, in bulk"
         )
         for first, last, accounts in self._ranges(size):
             rows = home_rows(first, last, plan.pull_threshold, plan.home_cap, statistics=statistics)
-            if sql:
+            if feeds is None:
                 async with self.db.transaction() as session:
                     await store.prepare_bulk(session)
                     self._count("home rows", await store.fill_home(session, rows))
             else:
-                assert fill is not None
                 async with self.db.session() as session:
                     await store.prepare_bulk(session)
-                    feeds = await store.feeds(session, rows)
+                    found = await store.feeds(session, rows)
                 # Every account of the run, an empty feed too: it is complete, not cold.
                 run = self.ids[bisect_left(self.ids, first) : bisect_right(self.ids, last)]
                 for account_id in run:
-                    feed = feeds.get(account_id, [])
-                    await fill(account_id, feed)
+                    feed = found.get(account_id, [])
+                    await feeds.fill_home(account_id, feed)
                     self._count("home rows", len(feed))
             self.progress.advance(accounts)
-
-    async def _rebuild_each(self, name: str) -> None:
-        rebuild: Callable[[Any, int], Awaitable[object]] | None = getattr(
-            self.timelines, "rebuild_home", None
-        )
-        if rebuild is None:
-            self.report.home = f"left cold: {name} has neither fill_home nor rebuild_home"
-            return
-        self.report.home = f"{name}.rebuild_home for every account (slow: no fill_home)"
-        queue = list(self.ids)
-
-        async def worker() -> None:
-            while queue:
-                account_id = queue.pop()
-                async with self.db.session() as session:
-                    await rebuild(session, account_id)
-                self.progress.advance(1)
-
-        await asyncio.gather(*(worker() for _ in range(REBUILD_TASKS)))
-        self._count("home feeds rebuilt", len(self.ids))
 
 
 @dataclass
@@ -618,6 +584,7 @@ async def issue_tokens(
 
 
 async def do_seed(
-    db: Database, timelines: TimelineBackend, plan: SeedPlan, progress: Progress | None = None
+    db: Database, feeds: DerivedFeeds | None, plan: SeedPlan, progress: Progress | None = None
 ) -> SeedReport:
-    return await Seeder(db, timelines, plan, progress or NoProgress()).run()
+    """`feeds`: Container.derived_feeds (None: the feeds are the database's own table)."""
+    return await Seeder(db, feeds, plan, progress or NoProgress()).run()

@@ -379,7 +379,7 @@ class StatusActions:
             # the group's channel; nobody else hears of a group post.
             publish_on_commit(session, self.broker, [channels_for.group(status.group_id)], message)
             return
-        muters = set(await session.scalars(muting_any(holders, authors))) if holders else set()
+        muters = set(await session.scalars(muting_any(authors))) if holders else set()
         channels = [channels_for.user(a) for a in holders if a not in muters]
         if via_author_channel(status, author_followers, self.pull_threshold):
             channels.append(channels_for.author(status.account_id))

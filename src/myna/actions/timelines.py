@@ -2,11 +2,10 @@
 warm them ahead of first reads. The database is the truth; a feed is derived from it."""
 
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myna.backends.timelines import TimelineBackend
+from myna.backends.timelines import DerivedFeeds
 from myna.db.database import Database
 from myna.lib.errors import NotFound
 from myna.store import accounts as account_store
@@ -18,14 +17,14 @@ Progress = Callable[[int], None]  # called with how many accounts were just done
 
 
 class TimelineActions:
-    def __init__(self, db: Database, timelines: TimelineBackend) -> None:
+    def __init__(self, db: Database, feeds: DerivedFeeds | None) -> None:
+        """`feeds`: None when the feeds are kept in the database itself (embedded mode)."""
         self.db = db
-        self.timelines = timelines
+        self.feeds = feeds
 
     @property
     def rebuildable(self) -> bool:
-        """The embedded store keeps feeds in the database itself: nothing to rebuild."""
-        return hasattr(self.timelines, "rebuild_home")
+        return self.feeds is not None
 
     async def count_accounts(self) -> int:
         async with self.db.session() as session:
@@ -54,11 +53,10 @@ class TimelineActions:
                 progress(len(ids))
 
     async def _rebuild(self, session: AsyncSession, account_id: int) -> int:
-        backend: Any = self.timelines  # rebuildable backends have rebuild_home/rebuild_list
-        if not self.rebuildable:
+        if self.feeds is None:
             return 0
-        await backend.rebuild_home(session, account_id)
+        await self.feeds.rebuild_home(session, account_id)
         lists = await list_store.of_owner(session, account_id)
         for each in lists:
-            await backend.rebuild_list(session, each.id)
+            await self.feeds.rebuild_list(session, each.id)
         return 1 + len(lists)

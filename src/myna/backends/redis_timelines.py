@@ -55,7 +55,7 @@ feeds by slot (CLUSTER KEYSLOT) before calling the script on each group.
 """
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -64,13 +64,13 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.backends.jobs import Jobs
-from myna.backends.timelines import BACKFILL_ON_FOLLOW
+from myna.backends.timelines import BACKFILL_ON_FOLLOW, merge_pulled
 from myna.db.database import on_commit
 from myna.lib.paging import Page
 from myna.models import Account, AccountList, Status
 from myna.policy.audience import home_feed, home_recipients
 from myna.policy.lists import list_feed
-from myna.store.paging import newest_first, paged
+from myna.store.paging import newest_first
 
 log = logging.getLogger("myna.timelines")
 T = TypeVar("T")
@@ -97,7 +97,10 @@ end
 
 -- Add status `m` (a repost of `original`, unless that is ''), unless the feed already shows
 -- the original or a repost of it; `dead` names a remembered repost known to be deleted.
-local function add(feed, reposts, m, original, dead)
+-- `delivered`: `m` is a new status's delivery, so if the feed shows a repost of it already,
+-- the two deliveries ran out of order and `m` takes the repost's place, as it would have had
+-- they run in order. (A backfill after a follow keeps both, as the SQL store does.)
+local function add(feed, reposts, m, original, dead, delivered)
   if original ~= '' then
     if redis.call('ZSCORE', feed, original) then return 0 end
     local shown = redis.call('HGET', reposts, 'o:' .. original)
@@ -107,6 +110,12 @@ local function add(feed, reposts, m, original, dead)
       forget(reposts, shown)
     end
     redis.call('HSET', reposts, 'o:' .. original, m, 'r:' .. m, original)
+  elseif delivered then
+    local repost = redis.call('HGET', reposts, 'o:' .. m)
+    if repost then
+      redis.call('ZREM', feed, repost)
+      forget(reposts, repost)
+    end
   end
   redis.call('ZADD', feed, 0, m)
   return 1
@@ -135,7 +144,7 @@ local added = 0
 for i = 1, #KEYS, 2 do
   local feed = KEYS[i]
   if redis.call('EXISTS', feed) == 1 then
-    if add(feed, KEYS[i + 1], m, original, ARGV[3 + (i + 1) / 2]) == 1 then
+    if add(feed, KEYS[i + 1], m, original, ARGV[3 + (i + 1) / 2], true) == 1 then
       trim(feed, KEYS[i + 1], cap)
       added = added + 1
     end
@@ -168,7 +177,7 @@ _MANY = (
 if ARGV[2] == 'warm' and redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local added = 0
 for i = 3, #ARGV, 2 do
-  added = added + add(KEYS[1], KEYS[2], ARGV[i], ARGV[i + 1], '')
+  added = added + add(KEYS[1], KEYS[2], ARGV[i], ARGV[i + 1], '', false)
 end
 if ARGV[2] == 'fill' then
   redis.call('ZADD', KEYS[1], 0, '{COMPLETE}')
@@ -384,7 +393,8 @@ class RedisTimelines:
         viewer_id: int,
         page: Page,
         where: ColumnElement[bool],
-        pulled: ColumnElement[bool] | None,
+        pulled: Sequence[ColumnElement[bool]] = (),
+        params: Mapping[str, Any] | None = None,
     ) -> list[Status]:
         fed = await self._read(
             session,
@@ -392,15 +402,9 @@ class RedisTimelines:
             page,
             where,
             partial(self._rebuild_home, session, viewer_id, replace=False),
+            params,
         )
-        found = {status.id: status for status in fed}
-        if pulled is not None:
-            for status in await session.scalars(
-                paged(select(Status).where(pulled, where), Status.id, page)
-            ):
-                found.setdefault(status.id, status)
-        ordered = sorted(found.values(), key=lambda s: s.id, reverse=not page.forwards)
-        return newest_first(ordered[: page.limit], page)
+        return await merge_pulled(session, fed, page, where, pulled, params)
 
     async def list_page(
         self, session: AsyncSession, list_id: int, page: Page, where: ColumnElement[bool]
@@ -421,6 +425,7 @@ class RedisTimelines:
         page: Page,
         where: ColumnElement[bool],
         rebuild: Callable[[], Awaitable[int]],
+        params: Mapping[str, Any] | None = None,
     ) -> list[Status]:
         """Up to `page.limit` statuses of the feed that pass `where`, in the page's order
         (newest first, or oldest first with min_id). Ids that `where` drops (muted, blocked,
@@ -449,7 +454,7 @@ class RedisTimelines:
             loaded = {
                 status.id: status
                 for status in await session.scalars(
-                    select(Status).where(Status.id.in_(wanted), where)
+                    select(Status).where(Status.id.in_(wanted), where), params
                 )
             }
             found.extend(loaded[i] for i in wanted if i in loaded)

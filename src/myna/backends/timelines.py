@@ -8,7 +8,8 @@ crash. The Redis backend of scale-out mode (backends/redis_timelines.py) impleme
 interface with capped feeds written after commit.
 """
 
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,8 +44,13 @@ class TimelineBackend(Protocol):
         viewer_id: int,
         page: Page,
         where: ColumnElement[bool],
-        pulled: ColumnElement[bool] | None,
-    ) -> list[Status]: ...
+        pulled: Sequence[ColumnElement[bool]] = (),
+        params: Mapping[str, Any] | None = None,
+    ) -> list[Status]:
+        """A page of the viewer's home feed that passes `where`, merged with the statuses
+        each of `pulled` (policy/audience.home_pulls) finds at read time. `params`: the bound
+        values `where` needs (a prebuilt rule's, policy/visibility.py)."""
+        ...
 
     async def add_author(
         self, session: AsyncSession, viewer_id: int, which: ColumnElement[bool]
@@ -80,6 +86,24 @@ class TimelineBackend(Protocol):
     async def close(self) -> None: ...
 
 
+class DerivedFeeds(TimelineBackend, Protocol):
+    """A store whose feeds live apart from the database (Redis): losing them loses warmth, not
+    data, and these rebuild them from the database."""
+
+    async def rebuild_home(self, session: AsyncSession, account_id: int) -> int:
+        """Replace a home feed with one built from the database; returns the ids it holds."""
+        ...
+
+    async def rebuild_list(self, session: AsyncSession, list_id: int) -> int:
+        """The same for a list's feed (0 and no feed for a list that does not exist)."""
+        ...
+
+    async def fill_home(self, account_id: int, feed: list[tuple[int, int | None]]) -> int:
+        """Replace a home feed with these (status id, reposted id) pairs, oldest first,
+        computed elsewhere (`myna seed` does it in bulk in SQL); returns the ids it holds."""
+        ...
+
+
 class SqlTimelines:
     """Embedded backend: the `home_timeline` and `list_timeline` tables."""
 
@@ -107,7 +131,8 @@ class SqlTimelines:
         viewer_id: int,
         page: Page,
         where: ColumnElement[bool],
-        pulled: ColumnElement[bool] | None,
+        pulled: Sequence[ColumnElement[bool]] = (),
+        params: Mapping[str, Any] | None = None,
     ) -> list[Status]:
         fed = paged(
             select(Status)
@@ -116,14 +141,8 @@ class SqlTimelines:
             HomeTimelineEntry.status_id,
             page,
         )
-        found = {status.id: status for status in await session.scalars(fed)}
-        if pulled is not None:
-            for status in await session.scalars(
-                paged(select(Status).where(pulled, where), Status.id, page)
-            ):
-                found.setdefault(status.id, status)
-        ordered = sorted(found.values(), key=lambda s: s.id, reverse=not page.forwards)
-        return newest_first(ordered[: page.limit], page)
+        statuses = list(await session.scalars(fed, params))
+        return await merge_pulled(session, statuses, page, where, pulled, params)
 
     async def add_author(
         self, session: AsyncSession, viewer_id: int, which: ColumnElement[bool]
@@ -219,6 +238,25 @@ class SqlTimelines:
                 ),
             )
         )
+
+
+async def merge_pulled(
+    session: AsyncSession,
+    fed: list[Status],
+    page: Page,
+    where: ColumnElement[bool],
+    pulled: Sequence[ColumnElement[bool]],
+    params: Mapping[str, Any] | None = None,
+) -> list[Status]:
+    """A page of a feed (`fed`, in the page's order) merged with the statuses pulled at read
+    time: one paged query per source, so each runs along an index instead of scanning."""
+    found = {status.id: status for status in fed}
+    for source in pulled:
+        stmt = paged(select(Status).where(source, where), Status.id, page)
+        for status in await session.scalars(stmt, params):
+            found.setdefault(status.id, status)
+    ordered = sorted(found.values(), key=lambda s: s.id, reverse=not page.forwards)
+    return newest_first(ordered[: page.limit], page)
 
 
 async def _fan_out_into(

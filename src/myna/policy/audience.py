@@ -1,7 +1,10 @@
 """Who receives a status in their home feed (and, later, which streams an event reaches).
 Receiving is not seeing: every read still passes policy/visibility.py."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.models import (
     Account,
@@ -16,6 +19,8 @@ from myna.models import (
 )
 from myna.policy.lists import kept_out_of_home, list_audience
 from myna.policy.visibility import blocked_between
+from myna.store import groups as group_store
+from myna.store import relations as relation_store
 
 
 def home_recipients(status: Status, author_followers: int, pull_threshold: int) -> Select[int]:
@@ -101,7 +106,7 @@ def home_feed(viewer_id: int, pull_threshold: int) -> ColumnElement[bool]:
     return and_(Status.group_id.is_(None), or_(Status.account_id == viewer_id, fanned_out))
 
 
-def pulled_into_home(viewer_id: int, heavy_author_ids: Select[int]) -> ColumnElement[bool]:
+def pulled_into_home(viewer_id: int, heavy_author_ids: Sequence[int]) -> ColumnElement[bool]:
     """SQL: statuses by followed accounts above the pull threshold that belong in the viewer's
     home feed (the same reply rule as fan-out)."""
     followed = select(Follow.target_account_id).where(Follow.account_id == viewer_id)
@@ -115,12 +120,29 @@ def pulled_into_home(viewer_id: int, heavy_author_ids: Select[int]) -> ColumnEle
     )
 
 
-def muting_any(account_ids: list[int], author_ids: list[int]) -> Select[int]:
-    """Which of `account_ids` muted any of `author_ids`: they are not told of new statuses by
-    them as they happen (the statuses stay out of their timelines when read, too)."""
-    return select(Mute.account_id).where(
-        Mute.account_id.in_(account_ids), Mute.target_account_id.in_(author_ids)
-    )
+async def home_pulls(
+    session: AsyncSession, viewer_id: int, pull_threshold: int
+) -> list[ColumnElement[bool]]:
+    """SQL: what the viewer's home timeline pulls at read time, one condition per source so
+    each is read along an index: statuses of followed accounts above the pull threshold, and
+    posts of the groups the viewer shows at home (group feeds are never fanned out). None when
+    the viewer has neither."""
+    pulls = []
+    heavy = await relation_store.followed_above(session, viewer_id, pull_threshold)
+    if heavy:
+        pulls.append(pulled_into_home(viewer_id, heavy))
+    groups = await group_store.shown_at_home(session, viewer_id)
+    if groups:
+        pulls.append(and_(Status.visibility == Visibility.GROUP, Status.group_id.in_(groups)))
+    return pulls
+
+
+def muting_any(author_ids: list[int]) -> Select[int]:
+    """The accounts that muted any of `author_ids`: they are not told of new statuses by them
+    as they happen (the statuses stay out of their timelines when read, too). Asked of the
+    authors, not of a fan-out's thousands of recipients: a mute list is short, and a statement
+    with thousands of bound ids costs the server more to build than the answer."""
+    return select(Mute.account_id).where(Mute.target_account_id.in_(author_ids))
 
 
 def via_author_channel(status: Status, author_followers: int, pull_threshold: int) -> bool:
@@ -187,15 +209,6 @@ def conversation_others(conversation_id: int, account_id: int) -> Select[int]:
         ConversationMember.account_id != account_id,
         ~blocked_between(account_id, ConversationMember.account_id),
     )
-
-
-def group_posts_in_home(viewer_id: int) -> ColumnElement[bool]:
-    """SQL: posts of the groups the viewer belongs to and shows at home (group feeds are
-    pulled at read time, never fanned out)."""
-    shown = select(GroupMember.group_id).where(
-        GroupMember.account_id == viewer_id, GroupMember.in_home.is_(True)
-    )
-    return and_(Status.visibility == Visibility.GROUP, Status.group_id.in_(shown))
 
 
 def presence_groups(account_id: int) -> Select[int]:

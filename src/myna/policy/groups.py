@@ -11,7 +11,8 @@ from myna.store import groups as group_store
 
 
 def is_member_sql(
-    viewer_id: int, group_id: ColumnElement[int | None] | InstrumentedAttribute[int | None]
+    viewer_id: int | ColumnElement[int],
+    group_id: ColumnElement[int | None] | InstrumentedAttribute[int | None],
 ) -> ColumnElement[bool]:
     """SQL: the viewer is a member (any role) of the group `group_id` refers to."""
     return exists().where(GroupMember.group_id == group_id, GroupMember.account_id == viewer_id)

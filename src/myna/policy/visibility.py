@@ -24,9 +24,11 @@ Mutes do not hide a status from a direct look-up (as on Mastodon); they hide it 
 timelines, tag pages and notifications: `timeline_filter` adds them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.orm.util import AliasedClass
 
@@ -88,8 +90,12 @@ def may_see_parts(
     return facts.mentioned
 
 
+# A viewer in the SQL rules: an id, or the bound parameter of the prebuilt rules (`rules_for`).
+Viewer = int | ColumnElement[int]
+
+
 def blocked_between(
-    viewer_id: int, account_id: ColumnElement[int] | InstrumentedAttribute[int]
+    viewer_id: Viewer, account_id: ColumnElement[int] | InstrumentedAttribute[int]
 ) -> ColumnElement[bool]:
     """Either has blocked the other."""
     return exists().where(
@@ -101,7 +107,7 @@ def blocked_between(
 
 
 def _own_rule(
-    table: type[Status] | AliasedClass[Status], viewer_id: int | None
+    table: type[Status] | AliasedClass[Status], viewer_id: Viewer | None
 ) -> ColumnElement[bool]:
     in_group = table.visibility == Visibility.GROUP
     if viewer_id is None:
@@ -139,7 +145,7 @@ def _own_rule(
     )
 
 
-def visible_filter(viewer_id: int | None) -> ColumnElement[bool]:
+def visible_filter(viewer_id: Viewer | None) -> ColumnElement[bool]:
     """SQL: `Status` rows that viewer may see (None: anonymous)."""
     original = aliased(Status)
     original_ok = exists(
@@ -150,7 +156,7 @@ def visible_filter(viewer_id: int | None) -> ColumnElement[bool]:
     return and_(_own_rule(Status, viewer_id), or_(Status.reblog_of_id.is_(None), original_ok))
 
 
-def muted_filter(viewer_id: int | None) -> ColumnElement[bool]:
+def muted_filter(viewer_id: Viewer | None) -> ColumnElement[bool]:
     """SQL: true for statuses by (or reposting) accounts the viewer has muted."""
     if viewer_id is None:
         return false()
@@ -170,13 +176,44 @@ def muted_filter(viewer_id: int | None) -> ColumnElement[bool]:
     return or_(muted_author, muted_original)
 
 
-def timeline_filter(viewer_id: int | None) -> ColumnElement[bool]:
+def timeline_filter(viewer_id: Viewer | None) -> ColumnElement[bool]:
     """SQL: what may appear in the viewer's feeds: home, public and tag timelines and the
     replies under a thread. A muted account's own profile still lists its statuses (as on
     Mastodon: visiting a profile is asking to see it)."""
     if viewer_id is None:
         return visible_filter(None)
     return and_(visible_filter(viewer_id), ~muted_filter(viewer_id))
+
+
+# The bound parameter that stands for the viewer in the prebuilt rules.
+VIEWER = "myna_viewer_id"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """`visible_filter` and `timeline_filter` for one viewer, prebuilt: the expression trees
+    are built once per process with the viewer as the bound parameter VIEWER (they take
+    milliseconds to build, a large share of a timeline read), and SQLAlchemy's compiled cache
+    then knows them. Every statement that uses `visible` or `timeline` must be run with
+    `params`; one run without them fails for want of a value, it never reads as someone
+    else."""
+
+    viewer_id: int | None
+    visible: ColumnElement[bool]
+    timeline: ColumnElement[bool]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@cache
+def _prebuilt(anonymous: bool) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    viewer = None if anonymous else bindparam(VIEWER, type_=BigInteger, required=True)
+    return visible_filter(viewer), timeline_filter(viewer)
+
+
+def rules_for(viewer_id: int | None) -> Rules:
+    visible, timeline = _prebuilt(viewer_id is None)
+    params = {} if viewer_id is None else {VIEWER: viewer_id}
+    return Rules(viewer_id, visible, timeline, params)
 
 
 def listed_filter() -> ColumnElement[bool]:

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.models import Account, MediaAttachment, OAuthApp, Status, Tag
 from myna.policy.filters import LOOKUP, FilterResult, attached_text, load_filter_set
-from myna.policy.visibility import visible_filter
+from myna.policy.visibility import rules_for
 from myna.reads.polls import PollView, load_polls
 from myna.store import accounts as account_store
 from myna.store import collections as collection_store
@@ -50,9 +50,10 @@ async def load_statuses(
 ) -> StatusBundle:
     """`context`: the filter context of the list being read (policy/filters.py), where the
     viewer's `hide` filters drop statuses; LOOKUP (the default) only annotates."""
-    visible = visible_filter(viewer_id)
+    rules = rules_for(viewer_id)
+    visible, params = rules.visible, rules.params
     originals = await status_store.get_many(
-        session, {s.reblog_of_id for s in statuses if s.reblog_of_id is not None}, visible
+        session, {s.reblog_of_id for s in statuses if s.reblog_of_id is not None}, visible, params
     )
     page = [s for s in statuses if s.reblog_of_id is None or s.reblog_of_id in originals]
     bundle = StatusBundle(
@@ -65,7 +66,7 @@ async def load_statuses(
     shown = [*page, *originals.values()]
     quote_ids = {s.quote_of_id for s in shown if s.quote_of_id is not None}
     if quote_ids:
-        bundle.related.update(await status_store.get_many(session, quote_ids, visible))
+        bundle.related.update(await status_store.get_many(session, quote_ids, visible, params))
         exists = select(Status.id).where(Status.id.in_(quote_ids))
         bundle.existing_quotes = set(await session.scalars(exists))
 
@@ -73,17 +74,15 @@ async def load_statuses(
     ids = set(every)
     bundle.mentions = await status_store.mentions_of(session, ids)
     bundle.tags = await status_store.tags_of(session, ids)
-    bundle.replies = await status_store.replies_counts(session, ids, visible)
-    bundle.reblogs = await status_store.reblogs_counts(session, ids, visible)
-    bundle.quotes = await status_store.quotes_counts(session, ids, visible)
-    bundle.favourites = await status_store.favourites_counts(session, ids)
+    counts = await status_store.counts_of(session, ids, visible, params)
+    bundle.replies, bundle.reblogs = counts.replies, counts.reblogs
+    bundle.quotes, bundle.favourites = counts.quotes, counts.favourites
     bundle.media = await media_store.of_statuses(session, ids)
     bundle.polls = await load_polls(session, viewer_id, ids)
     if viewer_id is not None:
-        bundle.favourited = await status_store.favourited_among(session, viewer_id, ids)
-        bundle.reblogged = await status_store.reblogged_among(session, viewer_id, ids)
-        bundle.bookmarked = await collection_store.bookmarked_among(session, viewer_id, ids)
-        bundle.pinned = await collection_store.pinned_among(session, viewer_id, ids)
+        marks = await collection_store.marks_among(session, viewer_id, ids)
+        bundle.favourited, bundle.reblogged = marks.favourited, marks.reblogged
+        bundle.bookmarked, bundle.pinned = marks.bookmarked, marks.pinned
 
     account_ids = {s.account_id for s in every.values()}
     for mentioned in bundle.mentions.values():

@@ -2,17 +2,17 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.backends.timelines import TimelineBackend
 from myna.db.database import Database
 from myna.lib.paging import Page
 from myna.lib.text import tag_key
-from myna.models import Account, Favourite, Follow, Status, StatusTag
+from myna.models import Account, Favourite, Status, StatusTag
 from myna.policy import visibility as rules
 from myna.policy.access import access_account, access_status
-from myna.policy.audience import group_posts_in_home, pulled_into_home
+from myna.policy.audience import home_pulls
 from myna.policy.filters import ACCOUNT, HOME, PUBLIC, THREAD
 from myna.policy.groups import access_group_feed
 from myna.policy.lists import exclusive_in_home
@@ -50,7 +50,8 @@ class StatusReads:
     async def many(self, viewer_id: int | None, ids: list[int]) -> StatusBundle:
         """The given statuses the viewer may see, in the order asked; hidden ones are absent."""
         async with self.db.session() as session:
-            found = await store.get_many(session, ids, rules.visible_filter(viewer_id))
+            prebuilt = rules.rules_for(viewer_id)
+            found = await store.get_many(session, ids, prebuilt.visible, prebuilt.params)
             ordered = [found[i] for i in dict.fromkeys(ids) if i in found]
             return await load_statuses(session, viewer_id, ordered)
 
@@ -92,19 +93,14 @@ class StatusReads:
 
     async def home(self, viewer_id: int, page: Page) -> StatusBundle:
         async with self.db.session() as session:
-            heavy = (
-                select(Follow.target_account_id)
-                .join(Account, Account.id == Follow.target_account_id)
-                .where(
-                    Follow.account_id == viewer_id, Account.followers_count > self.pull_threshold
-                )
-            )
+            prebuilt = rules.rules_for(viewer_id)
             statuses = await self.timelines.home_page(
                 session,
                 viewer_id,
                 page,
-                and_(rules.timeline_filter(viewer_id), ~exclusive_in_home(viewer_id)),
-                or_(pulled_into_home(viewer_id, heavy), group_posts_in_home(viewer_id)),
+                and_(prebuilt.timeline, ~exclusive_in_home(viewer_id)),
+                await home_pulls(session, viewer_id, self.pull_threshold),
+                prebuilt.params,
             )
             return await load_statuses(session, viewer_id, statuses, HOME)
 
@@ -113,24 +109,26 @@ class StatusReads:
         public), replies included, as a group chat reads."""
         async with self.db.session() as session:
             await access_group_feed(session, viewer_id, group_id)
-            where = [Status.group_id == group_id, rules.timeline_filter(viewer_id)]
-            statuses = await store.page(session, where, page)
+            prebuilt = rules.rules_for(viewer_id)
+            where = [Status.group_id == group_id, prebuilt.timeline]
+            statuses = await store.page(session, where, page, prebuilt.params)
             return await load_statuses(session, viewer_id, statuses, PUBLIC)
 
     async def public(
         self, viewer_id: int | None, page: Page, *, only_media: bool = False
     ) -> StatusBundle:
         async with self.db.session() as session:
+            prebuilt = rules.rules_for(viewer_id)
             where = [
                 rules.listed_filter(),
-                rules.timeline_filter(viewer_id),
+                prebuilt.timeline,
                 Status.reblog_of_id.is_(None),
                 (Status.in_reply_to_id.is_(None))
                 | (Status.in_reply_to_account_id == Status.account_id),
             ]
             if only_media:
                 where.append(media_store.has_media())
-            statuses = await store.page(session, where, page)
+            statuses = await store.page(session, where, page, prebuilt.params)
             return await load_statuses(session, viewer_id, statuses, PUBLIC)
 
     async def tag(self, viewer_id: int | None, name: str, page: Page) -> StatusBundle:
@@ -138,13 +136,14 @@ class StatusReads:
             tag = await store.tag_by_key(session, tag_key(name))
             if tag is None:
                 return await load_statuses(session, viewer_id, [])
+            prebuilt = rules.rules_for(viewer_id)
             where = [
                 Status.id.in_(select(StatusTag.status_id).where(StatusTag.tag_id == tag.id)),
                 rules.listed_filter(),
-                rules.timeline_filter(viewer_id),
+                prebuilt.timeline,
                 Status.reblog_of_id.is_(None),
             ]
-            statuses = await store.page(session, where, page)
+            statuses = await store.page(session, where, page, prebuilt.params)
             return await load_statuses(session, viewer_id, statuses, PUBLIC)
 
     async def by_account(

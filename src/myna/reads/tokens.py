@@ -7,7 +7,6 @@ from myna.lib import secrets
 from myna.lib.clock import as_utc, utcnow
 from myna.models import Account, OAuthApp, OAuthToken
 from myna.policy import scopes as scope_rules
-from myna.store import accounts as account_store
 from myna.store import oauth as store
 
 
@@ -26,22 +25,19 @@ class TokenReads:
     async def caller(self, raw_token: str) -> Caller | None:
         """The token's caller, or None when the token is unknown, revoked or expired."""
         async with self.db.session() as session:
-            token = await store.token_by_digest(session, secrets.digest(raw_token))
-            if token is None or token.revoked_at is not None:
-                return None
-            if token.expires_at is not None and as_utc(token.expires_at) <= utcnow():
-                return None
-            app = await store.get_app(session, token.app_id)
-            if app is None:
-                return None
-            account = None
-            if token.account_id is not None:
-                account = await account_store.get(session, token.account_id)
-                if account is None:
-                    return None
-            return Caller(
-                token=token, app=app, account=account, scopes=scope_rules.expand(token.scopes)
-            )
+            found = await store.token_with_owner(session, secrets.digest(raw_token))
+        if found is None:
+            return None
+        token, app, account = found
+        if token.revoked_at is not None:
+            return None
+        if token.expires_at is not None and as_utc(token.expires_at) <= utcnow():
+            return None
+        if token.account_id is not None and account is None:
+            return None  # its account is gone
+        return Caller(
+            token=token, app=app, account=account, scopes=scope_rules.expand(token.scopes)
+        )
 
     async def app_by_client_id(self, client_id: str) -> OAuthApp | None:
         async with self.db.session() as session:

@@ -71,6 +71,19 @@ async def add(session: AsyncSession, account: Account) -> None:
     await session.flush()
 
 
+async def adjust_follow_counts(
+    session: AsyncSession, follower_id: int, target_id: int, delta: int
+) -> None:
+    """A follow made (delta 1) or ended (-1): both accounts' counters, their rows updated in id
+    order, so two accounts following each other at the same moment take the two row locks in
+    the same order and neither waits for the other (no deadlock on PostgreSQL)."""
+    for account_id in sorted((follower_id, target_id)):
+        if account_id == follower_id:
+            await adjust_counts(session, account_id, following=delta)
+        else:
+            await adjust_counts(session, account_id, followers=delta)
+
+
 async def adjust_counts(
     session: AsyncSession,
     account_id: int,

@@ -1,9 +1,10 @@
 """What an account keeps for itself: bookmarks, pins, and its likes read back as a list."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.lib.paging import Page
@@ -44,26 +45,33 @@ async def lock_account(session: AsyncSession, account_id: int) -> None:
     await session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
 
 
-async def _kept_among(
-    session: AsyncSession, model: Kept, account_id: int, status_ids: Iterable[int]
-) -> set[int]:
+@dataclass
+class Marks:
+    """Which of some statuses one account has favourited, reposted, bookmarked and pinned."""
+
+    favourited: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+    pinned: set[int] = field(default_factory=set)
+
+
+async def marks_among(session: AsyncSession, account_id: int, status_ids: Iterable[int]) -> Marks:
+    """The account's marks on `status_ids`, in one query."""
+    marks = Marks()
     ids = set(status_ids)
     if not ids:
-        return set()
-    stmt = select(model.status_id).where(model.account_id == account_id, model.status_id.in_(ids))
-    return set(await session.scalars(stmt))
-
-
-async def bookmarked_among(
-    session: AsyncSession, account_id: int, status_ids: Iterable[int]
-) -> set[int]:
-    return await _kept_among(session, Bookmark, account_id, status_ids)
-
-
-async def pinned_among(
-    session: AsyncSession, account_id: int, status_ids: Iterable[int]
-) -> set[int]:
-    return await _kept_among(session, Pin, account_id, status_ids)
+        return marks
+    by_kind = [marks.favourited, marks.reblogged, marks.bookmarked, marks.pinned]
+    kept = [(Favourite.account_id, Favourite.status_id), (Status.account_id, Status.reblog_of_id)]
+    kept += [(Bookmark.account_id, Bookmark.status_id), (Pin.account_id, Pin.status_id)]
+    parts = [
+        select(literal(kind), status).where(owner == account_id, status.in_(ids))
+        for kind, (owner, status) in enumerate(kept)
+    ]
+    for kind, status_id in await session.execute(union_all(*parts)):
+        if status_id is not None:  # never: the column is matched by IN; for the type
+            by_kind[kind].add(status_id)
+    return marks
 
 
 async def kept_page(

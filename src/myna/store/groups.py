@@ -240,3 +240,11 @@ async def delete_statuses(session: AsyncSession, group_id: int) -> None:
     """Delete the group's statuses; their mentions, tags, likes, reposts, notifications and
     home-feed rows go with them (ON DELETE CASCADE)."""
     await session.execute(delete(Status).where(Status.group_id == group_id))
+
+
+async def shown_at_home(session: AsyncSession, account_id: int) -> list[int]:
+    """The groups whose posts `account_id` reads in their home timeline."""
+    stmt = select(GroupMember.group_id).where(
+        GroupMember.account_id == account_id, GroupMember.in_home.is_(True)
+    )
+    return list(await session.scalars(stmt))

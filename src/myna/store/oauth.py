@@ -7,16 +7,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from myna.models import OAuthApp, OAuthCode, OAuthToken
+from myna.models import Account, OAuthApp, OAuthCode, OAuthToken
 
 
 async def add_app(session: AsyncSession, app: OAuthApp) -> None:
     session.add(app)
     await session.flush()
-
-
-async def get_app(session: AsyncSession, app_id: int) -> OAuthApp | None:
-    return await session.get(OAuthApp, app_id)
 
 
 def app_by_client_id_sync(session: Session, client_id: str) -> OAuthApp | None:
@@ -27,8 +23,18 @@ async def app_by_client_id(session: AsyncSession, client_id: str) -> OAuthApp | 
     return await session.scalar(select(OAuthApp).where(OAuthApp.client_id == client_id))
 
 
-async def token_by_digest(session: AsyncSession, digest: str) -> OAuthToken | None:
-    return await session.scalar(select(OAuthToken).where(OAuthToken.token_digest == digest))
+async def token_with_owner(
+    session: AsyncSession, digest: str
+) -> tuple[OAuthToken, OAuthApp, Account | None] | None:
+    """The token, its app and its account (None for an app's own token), in one query."""
+    stmt = (
+        select(OAuthToken, OAuthApp, Account)
+        .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
+        .outerjoin(Account, Account.id == OAuthToken.account_id)
+        .where(OAuthToken.token_digest == digest)
+    )
+    row = (await session.execute(stmt)).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def token_by_digest_sync(session: Session, digest: str) -> OAuthToken | None:

@@ -113,3 +113,13 @@ async def follow_requests_count(session: AsyncSession, target_id: int) -> int:
     """How many accounts wait for `target_id` to answer their follow request."""
     stmt = select(func.count()).where(FollowRequest.target_account_id == target_id)
     return await session.scalar(stmt) or 0
+
+
+async def followed_above(session: AsyncSession, account_id: int, followers: int) -> list[int]:
+    """The accounts `account_id` follows that have more than `followers` followers."""
+    stmt = (
+        select(Follow.target_account_id)
+        .join(Account, Account.id == Follow.target_account_id)
+        .where(Follow.account_id == account_id, Account.followers_count > followers)
+    )
+    return list(await session.scalars(stmt))

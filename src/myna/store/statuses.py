@@ -1,11 +1,12 @@
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, literal, select, true
+from sqlalchemy import ColumnElement, delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import aliased
 
 from myna.lib.paging import Page
 from myna.models import Favourite, IdempotencyKey, Mention, Status, StatusTag, Tag
@@ -23,22 +24,29 @@ async def get_visible(
 
 
 async def get_many(
-    session: AsyncSession, ids: Iterable[int], where: ColumnElement[bool] | None = None
+    session: AsyncSession,
+    ids: Iterable[int],
+    where: ColumnElement[bool] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> dict[int, Status]:
+    """`params`: the bound values `where` needs (a prebuilt rule's, policy/visibility.py)."""
     wanted = set(ids)
     if not wanted:
         return {}
     stmt = select(Status).where(Status.id.in_(wanted))
     if where is not None:
         stmt = stmt.where(where)
-    return {status.id: status for status in await session.scalars(stmt)}
+    return {status.id: status for status in await session.scalars(stmt, params)}
 
 
 async def page(
-    session: AsyncSession, where: Sequence[ColumnElement[bool]], page: Page
+    session: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    page: Page,
+    params: Mapping[str, Any] | None = None,
 ) -> list[Status]:
     stmt = paged(select(Status).where(*where), Status.id, page)
-    return newest_first(list(await session.scalars(stmt)), page)
+    return newest_first(list(await session.scalars(stmt, params)), page)
 
 
 async def add(session: AsyncSession, status: Status) -> None:
@@ -147,64 +155,43 @@ async def tags_of(session: AsyncSession, status_ids: Iterable[int]) -> dict[int,
     return out
 
 
-async def _count_by(
+@dataclass
+class Counts:
+    replies: dict[int, int] = field(default_factory=dict)
+    reblogs: dict[int, int] = field(default_factory=dict)
+    quotes: dict[int, int] = field(default_factory=dict)
+    favourites: dict[int, int] = field(default_factory=dict)
+
+
+async def counts_of(
     session: AsyncSession,
-    column: InstrumentedAttribute[Any],
-    status_ids: set[int],
-    where: ColumnElement[bool],
-    from_: type[Status] | type[Favourite] = Status,
-) -> dict[int, int]:
-    if not status_ids:
-        return {}
-    stmt = select(column, func.count()).select_from(from_).where(column.in_(status_ids), where)
-    return {key: count for key, count in await session.execute(stmt.group_by(column))}
-
-
-async def replies_counts(
-    session: AsyncSession, status_ids: Iterable[int], visible: ColumnElement[bool]
-) -> dict[int, int]:
-    """Replies the viewer may see: a private reply is not even counted for others."""
-    return await _count_by(session, Status.in_reply_to_id, set(status_ids), visible)
-
-
-async def reblogs_counts(
-    session: AsyncSession, status_ids: Iterable[int], visible: ColumnElement[bool]
-) -> dict[int, int]:
-    return await _count_by(session, Status.reblog_of_id, set(status_ids), visible)
-
-
-async def quotes_counts(
-    session: AsyncSession, status_ids: Iterable[int], visible: ColumnElement[bool]
-) -> dict[int, int]:
-    return await _count_by(session, Status.quote_of_id, set(status_ids), visible)
-
-
-async def favourites_counts(session: AsyncSession, status_ids: Iterable[int]) -> dict[int, int]:
-    return await _count_by(session, Favourite.status_id, set(status_ids), true(), Favourite)
-
-
-async def favourited_among(
-    session: AsyncSession, account_id: int, status_ids: Iterable[int]
-) -> set[int]:
+    status_ids: Iterable[int],
+    visible: ColumnElement[bool],
+    params: Mapping[str, Any] | None = None,
+) -> Counts:
+    """Each status's replies, reposts and quotes that pass `visible` (the viewer's rule: a
+    private reply is not even counted for others), and its favourites, in one query."""
+    counts = Counts()
     ids = set(status_ids)
     if not ids:
-        return set()
-    stmt = select(Favourite.status_id).where(
-        Favourite.account_id == account_id, Favourite.status_id.in_(ids)
+        return counts
+    by_kind = [counts.replies, counts.reblogs, counts.quotes]
+    parts = [
+        select(literal(kind), column, func.count()).where(column.in_(ids), visible).group_by(column)
+        for kind, column in enumerate(
+            (Status.in_reply_to_id, Status.reblog_of_id, Status.quote_of_id)
+        )
+    ]
+    by_kind.append(counts.favourites)
+    parts.append(
+        select(literal(len(parts)), Favourite.status_id, func.count())
+        .where(Favourite.status_id.in_(ids))
+        .group_by(Favourite.status_id)
     )
-    return set(await session.scalars(stmt))
-
-
-async def reblogged_among(
-    session: AsyncSession, account_id: int, status_ids: Iterable[int]
-) -> set[int]:
-    ids = set(status_ids)
-    if not ids:
-        return set()
-    stmt = select(Status.reblog_of_id).where(
-        Status.account_id == account_id, Status.reblog_of_id.in_(ids)
-    )
-    return {value for value in await session.scalars(stmt) if value is not None}
+    for kind, status_id, count in await session.execute(union_all(*parts), params):
+        if status_id is not None:  # never: the column is matched by IN; for the type
+            by_kind[kind][status_id] = count
+    return counts
 
 
 async def favouriters_page(
