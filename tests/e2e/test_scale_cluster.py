@@ -1,10 +1,11 @@
 """Scale-out acceptance (issue 6): two `myna serve` and two `myna worker` processes share
 PostgreSQL and Redis. With the inline limit at 0, every delivery to home feeds is a job, so a
 feed changes only when a worker runs one: while no worker runs, posts are queued and no home
-timeline changes; each worker alone delivers a round of posts; then both run while accounts
-post concurrently through both servers. Afterwards every account's home timeline reads the
-same through either server and holds exactly what the follow graph and each status's audience
-give it (policy/audience.py `home_recipients` and the repost rule), each once, newest first.
+timeline changes but their authors' own (written at once); each worker alone delivers a round
+of posts; then both run while accounts post concurrently through both servers. Afterwards
+every account's home timeline reads the same through either server and holds exactly what the
+follow graph and each status's audience give it (policy/audience.py `home_recipients` and the
+repost rule), each once, newest first.
 
 Runs when both MYNA_TEST_DATABASE_URL (PostgreSQL) and MYNA_TEST_REDIS_URL are set."""
 
@@ -12,6 +13,7 @@ import asyncio
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -261,11 +263,15 @@ class Cluster:
             assert result.success and result.job_try == 1, (status.id, result)
         assert await self.queue.hgetall(f"{self.prefix}jobs:failed") == {}
 
-    async def assert_homes(self, http: httpx.AsyncClient, sent: list[Sent], stage: str) -> None:
+    async def assert_homes(
+        self, http: httpx.AsyncClient, sent: list[Sent], stage: str, queued: Sequence[Sent] = ()
+    ) -> None:
         """Every home timeline, read through both servers (in pages of 10), is what `sent`
-        gives it."""
+        gives it, and what of `queued` (delivery jobs not run yet) its owner posted: an
+        author's own feed is written at once."""
 
         async def check(member: Member) -> None:
+            mine = [status for status in queued if status.author == member.index]
             a, b = await asyncio.gather(
                 *(
                     _everything(http, f"{base}/api/v1/timelines/home?limit=10", member.token)
@@ -277,10 +283,10 @@ class Cluster:
             ids = [entry[0] for entry in through_a]
             assert len(ids) == len(set(ids)), f"{stage}: @{member.name}'s home repeats: {ids}"
             assert ids == sorted(ids, key=int, reverse=True), f"{stage}: out of order: {ids}"
-            by_id = {status.id: status for status in sent}
+            by_id = {status.id: status for status in [*sent, *mine]}
             leaked = [i for i in ids if i not in by_id or not _may_see(member.index, by_id[i])]
             assert not leaked, f"{stage}: @{member.name}'s home shows what it may not: {leaked}"
-            expected = _expected_home(member.index, sent)
+            expected = _expected_home(member.index, [*sent, *mine])
             assert ids == expected, (
                 f"{stage}: @{member.name}'s home: missing {set(expected) - set(ids)}, "
                 f"unexpected {set(ids) - set(expected)}"
@@ -341,10 +347,10 @@ async def test_two_servers_and_two_workers_agree_on_every_home_timeline(
             # deliveries change it.
             await cluster.assert_homes(http, sent, "before any post")
 
-            # No worker yet: the posts wait in the queue and no home timeline changes.
+            # No worker yet: the posts wait in the queue, and only their authors see them.
             first = await cluster.post_round(http, ROUND_1, made)
             await cluster.assert_queued(first)
-            await cluster.assert_homes(http, sent, "round 1 queued")
+            await cluster.assert_homes(http, sent, "round 1 queued", first)
             worker_1 = await cluster.start_worker("worker-1")
             await cluster.delivered(first, {"worker-1": worker_1})
             sent += first
@@ -356,7 +362,7 @@ async def test_two_servers_and_two_workers_agree_on_every_home_timeline(
             worker_1.wait(timeout=WAIT)
             second = await cluster.post_round(http, ROUND_2, made)
             await cluster.assert_queued(second)
-            await cluster.assert_homes(http, sent, "round 2 queued")
+            await cluster.assert_homes(http, sent, "round 2 queued", second)
             worker_2 = await cluster.start_worker("worker-2")
             await cluster.delivered(second, {"worker-2": worker_2})
             sent += second

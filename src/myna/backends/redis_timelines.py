@@ -299,6 +299,18 @@ class RedisTimelines:
             keys = [key_of(owner) for owner in owners]
             if self.jobs is not None and len(keys) > self.inline_limit:
                 kind = "home" if key_of == self.home_key else "list"
+                # The author's own feed is written at once: whoever posts sees the post at
+                # home as soon as it is answered, whatever the size of the audience.
+                status = await session.get(Status, status_id)  # the action's: no query
+                own = key_of(status.account_id) if status and kind == "home" else None
+                if own in keys:
+                    keys.remove(own)
+                    on_commit(
+                        session,
+                        partial(
+                            self._after_commit, self.push, [own], status_id, reblog_of_id, dead
+                        ),
+                    )
                 job = partial(
                     self.jobs.enqueue,
                     "deliver_feeds",
