@@ -102,7 +102,7 @@ async def test_rebuild_rules_agree_with_fan_out(container: Container, make_user:
     await say("friend", "a reply to a stranger", in_reply_to_id=original)
     mine = await say("viewer", "my own")
     await p.do_reblog(uid["friend"], mine, None)  # the viewer's own status, shown already
-    await say("friend", "a reply to the viewer", in_reply_to_id=mine)
+    await say("friend", "a reply to the viewer", in_reply_to_id=mine)  # in: to the viewer
     spoken = await say("friend", "friend speaks")
     await say("other", "a reply to friend", in_reply_to_id=spoken)
     thread = await say("other", "a thread")
@@ -122,7 +122,7 @@ async def test_rebuild_rules_agree_with_fan_out(container: Container, make_user:
         home = await fed(container, HomeTimelineEntry.account_id, uid[name])
         assert await by_rule(container, home_feed(uid[name], THRESHOLD)) == home, name
     # Fan-out left out what the rules leave out (the checks above would pass on empty feeds).
-    assert len(await fed(container, HomeTimelineEntry.account_id, uid["viewer"])) == 11
+    assert len(await fed(container, HomeTimelineEntry.account_id, uid["viewer"])) == 12
 
     for list_id in (apart.id, watch.id, close.id, far.id, inner.id):
         async with container.db.session() as session:

@@ -28,7 +28,7 @@ def home_recipients(status: Status, author_followers: int, pull_threshold: int) 
 
     - The author always does.
     - Followers do, except: a reply reaches only followers who also follow the account
-      replied to (as on Twitter and Mastodon); a repost skips followers who turned reposts
+      replied to, or are that account (as on Mastodon); a repost skips followers who turned reposts
       off; a direct status reaches only followers it mentions; a status addressed to a list
       reaches only the followers in that list; followers who put the author in one of their
       exclusive lists read the author there, not at home.
@@ -44,10 +44,13 @@ def home_recipients(status: Status, author_followers: int, pull_threshold: int) 
     if status.in_reply_to_account_id not in (None, status.account_id):
         followers = select(Follow.account_id).where(
             Follow.target_account_id == status.account_id,
-            Follow.account_id.in_(
-                select(Follow.account_id).where(
-                    Follow.target_account_id == status.in_reply_to_account_id
-                )
+            or_(
+                Follow.account_id == status.in_reply_to_account_id,
+                Follow.account_id.in_(
+                    select(Follow.account_id).where(
+                        Follow.target_account_id == status.in_reply_to_account_id
+                    )
+                ),
             ),
         )
     if status.reblog_of_id is not None:
@@ -71,7 +74,8 @@ def home_feed(viewer_id: int, pull_threshold: int) -> ColumnElement[bool]:
 
     Its own statuses, and a followed author's unless: it is a group post (never fanned out);
     the author is above the pull threshold (pulled at read time) and the status is not
-    addressed to a list; it replies to an account the viewer does not follow; it is a repost
+    addressed to a list; it replies to an account the viewer does not follow (and is not);
+    it is a repost
     and the viewer turned the author's reposts off; it is direct and does not mention the
     viewer; it is addressed to a list the viewer is not in; an exclusive list of the viewer's
     holds the author. The repost rule (one post seen once) is applied by the backend as it
@@ -94,11 +98,7 @@ def home_feed(viewer_id: int, pull_threshold: int) -> ColumnElement[bool]:
         Status.account_id.in_(followed),
         follows_author,
         or_(Status.list_id.is_not(None), below_threshold),
-        or_(
-            Status.in_reply_to_account_id.is_(None),
-            Status.in_reply_to_account_id == Status.account_id,
-            Status.in_reply_to_account_id.in_(followed),
-        ),
+        _reply_rule(viewer_id, followed),
         or_(Status.visibility != Visibility.DIRECT, mentioned),
         or_(Status.list_id.is_(None), in_audience),
         ~kept_out_of_home(viewer_id, Status.account_id),
@@ -110,13 +110,17 @@ def pulled_into_home(viewer_id: int, heavy_author_ids: Sequence[int]) -> ColumnE
     """SQL: statuses by followed accounts above the pull threshold that belong in the viewer's
     home feed (the same reply rule as fan-out)."""
     followed = select(Follow.target_account_id).where(Follow.account_id == viewer_id)
-    return and_(
-        Status.account_id.in_(heavy_author_ids),
-        or_(
-            Status.in_reply_to_account_id.is_(None),
-            Status.in_reply_to_account_id == Status.account_id,
-            Status.in_reply_to_account_id.in_(followed),
-        ),
+    return and_(Status.account_id.in_(heavy_author_ids), _reply_rule(viewer_id, followed))
+
+
+def _reply_rule(viewer_id: int, followed: Select[int]) -> ColumnElement[bool]:
+    """SQL over `Status`: not a reply, or one to its own author, to the viewer, or to an
+    account the viewer follows (`followed`)."""
+    return or_(
+        Status.in_reply_to_account_id.is_(None),
+        Status.in_reply_to_account_id == Status.account_id,
+        Status.in_reply_to_account_id == viewer_id,
+        Status.in_reply_to_account_id.in_(followed),
     )
 
 

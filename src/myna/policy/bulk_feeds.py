@@ -28,10 +28,9 @@ def home_rows(
     first_id: int, last_id: int, pull_threshold: int, cap: int, *, statistics: bool = True
 ) -> Select[tuple[int, int, int | None]]:
     """(account_id, status_id, reblog_of_id) for the accounts with ids in [first_id, last_id]:
-    their own
-    statuses, and their followees' statuses by the fan-out rule (authors above
-    `pull_threshold` followers are pulled at read time, so not here; a reply reaches
-    followers who also follow the account replied to; a repost skips followers who turned
+    their own statuses, and their followees' statuses by the fan-out rule (authors above
+    `pull_threshold` followers are pulled at read time, so not here; a reply reaches followers
+    who also follow the account replied to, or are it; a repost skips followers who turned
     reposts off, and feeds that already hold the reposted status or an earlier repost of it).
     At most the newest `cap` rows per account, as a capped timeline store keeps.
 
@@ -70,6 +69,7 @@ def home_rows(
             or_(
                 Status.in_reply_to_account_id.is_(None),
                 Status.in_reply_to_account_id == Status.account_id,
+                Status.in_reply_to_account_id == Follow.account_id,
                 also.id.is_not(None),
             ),
             or_(Status.reblog_of_id.is_(None), Follow.show_reblogs.is_(True)),
