@@ -113,21 +113,28 @@ async def test_a_bad_message_gets_an_error_and_the_socket_keeps_working(
 
 
 @pytest.mark.parametrize(
-    ("size", "codes"),
+    ("pad", "size", "codes"),
     [
         # Over our limit for client messages: an error, then close 1009 (message too big).
-        pytest.param(20 * 1024, (1009,), id="over-the-app-limit"),
+        pytest.param("x", 20 * 1024, (1009,), id="over-the-app-limit"),
+        # The limit is in bytes: 6,144 characters of Chinese are 18 KiB of UTF-8.
+        pytest.param("字", 6 * 1024, (1009,), id="over-the-app-limit-in-bytes"),
         # Over the server's frame limit: uvicorn closes the connection itself.
-        pytest.param(WS_MAX_SIZE + 1024, (1009,), id="over-the-server-limit"),
+        pytest.param("x", WS_MAX_SIZE + 1024, (1009,), id="over-the-server-limit"),
     ],
 )
 async def test_an_oversized_frame_closes_only_that_socket(
-    size: int, codes: tuple[int, ...], streams: Streams, post: Post, make_user: MakeUser
+    pad: str,
+    size: int,
+    codes: tuple[int, ...],
+    streams: Streams,
+    post: Post,
+    make_user: MakeUser,
 ) -> None:
     alice = await make_user("alice")
     healthy = await streams.socket(alice, "public", "user", name="healthy")
     bad = await streams.socket(alice, "public", name="bad")
-    payload = '{"type": "subscribe", "stream": "public", "pad": "' + "x" * size + '"}'
+    payload = '{"type": "subscribe", "stream": "public", "pad": "' + pad * size + '"}'
     await bad.send(payload)
     assert await bad.listener.closing() in codes
     if size < WS_MAX_SIZE:

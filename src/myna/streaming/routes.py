@@ -136,7 +136,9 @@ async def _read(ws: WebSocket, connection: Connection) -> None:
             raw = received.get("bytes")
         if raw is None:
             continue
-        if len(raw) > MAX_CLIENT_MESSAGE:
+        # Bytes, not characters: a text frame of Chinese is three bytes a character.
+        size = len(raw.encode()) if isinstance(raw, str) else len(raw)
+        if size > MAX_CLIENT_MESSAGE:
             await _send_error(ws, "Message too large", 413)
             await ws.close(code=CLOSE_TOO_BIG, reason="Message too large")
             return
