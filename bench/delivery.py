@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from bench.streaming import Receipts, open_connections, percentile, read_frames
+from bench.streaming import Receipts, open_connections, percentile, post_once, read_frames
 
 POLL_SECONDS = 0.02
 WARMUP_TRIES = 6
@@ -59,18 +59,6 @@ class Latency:
         }
 
 
-async def post(http: httpx.AsyncClient, token: str, text: str) -> tuple[int, float, float]:
-    started = time.perf_counter()
-    response = await http.post(
-        "/api/v1/statuses",
-        json={"status": text, "visibility": "public"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    responded = time.perf_counter()
-    response.raise_for_status()
-    return int(response.json()["id"]), started, responded
-
-
 async def shown_at(http: httpx.AsyncClient, token: str, status_id: int, timeout: float) -> float:
     """When the follower's home timeline (first page) first shows the status."""
     deadline = time.perf_counter() + timeout
@@ -108,19 +96,18 @@ async def latency(
             # Warm-up posts, uncounted, until one reaches every listener: subscriptions
             # are confirmed asynchronously (with Redis, a round trip after the socket opens).
             for attempt in range(WARMUP_TRIES):
-                status_id, _started, _responded = await post(
+                warm_id, _started, _responded = await post_once(
                     http, author_token, f"warm-up {attempt}"
                 )
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(receipts.event_for(str(status_id)).wait(), WARMUP_WAIT)
+                    await asyncio.wait_for(receipts.event_for(warm_id).wait(), WARMUP_WAIT)
                     break
             for number in range(posts):
                 await asyncio.sleep(interval)
-                status_id, started, responded = await post(
+                key, started, responded = await post_once(
                     http, author_token, f"{TEXTS[number % len(TEXTS)]} {number}"
                 )
-                key = str(status_id)
-                shown = asyncio.create_task(shown_at(http, poller_token, status_id, timeout))
+                shown = asyncio.create_task(shown_at(http, poller_token, int(key), timeout))
                 with contextlib.suppress(TimeoutError):  # counted as missing below
                     await asyncio.wait_for(receipts.event_for(key).wait(), timeout)
                 seen = await shown
@@ -245,10 +232,10 @@ async def burst(
     async def one(http: httpx.AsyncClient, number: int) -> None:
         author_id, token = authors[number % len(authors)]
         async with gate:
-            status_id, started, responded = await post(
+            status_id, started, responded = await post_once(
                 http, token, f"{rng.choice(TEXTS)} burst {number}"
             )
-        posted.append((status_id, author_id))
+        posted.append((int(status_id), author_id))
         result.post_ms.append((responded - started) * 1000)
 
     limits = httpx.Limits(max_connections=concurrency)
