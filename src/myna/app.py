@@ -32,8 +32,15 @@ from myna.container import Container, build
 from myna.oauth import routes as oauth_routes
 from myna.streaming import routes as streaming_routes
 from myna.streaming.hub import Hub
+from myna.web import groups as web_groups
+from myna.web import home as web_home
 from myna.web import media as media_files
+from myna.web import messages as web_messages
+from myna.web import notifications as web_notifications
+from myna.web import profiles as web_profiles
 from myna.web import routes as web_routes
+from myna.web import settings as web_settings
+from myna.web import statuses as web_statuses
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -99,7 +106,17 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(oauth_routes.router)
     app.include_router(streaming_routes.router)
     app.include_router(media_files.router)
-    app.include_router(web_routes.router)
+    for web in (
+        web_routes,
+        web_home,
+        web_statuses,
+        web_notifications,
+        web_messages,
+        web_groups,
+        web_settings,
+        web_profiles,  # last: /@{username} and /@{username}/{id} match many paths
+    ):
+        app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -185,7 +185,7 @@ def build(settings: Settings) -> Container:
         settings=settings,
         db=db,
         timelines=timelines,
-        account_actions=AccountActions(db),
+        account_actions=AccountActions(db, media=media_actions),
         app_actions=AppActions(db, broker, settings.access_token_ttl_days),
         broker=broker,
         status_actions=status_actions,

@@ -51,8 +51,11 @@ async def test_upload_post_and_delete_through_a_bucket(
     assert stored["CacheControl"] == "public, max-age=31536000, immutable"
     assert b"SpyCam" not in stored["Body"].read()
     assert not Path(settings.media_dir).exists()  # nothing went to the directory
-    # The app does not serve bucket files itself.
+    # The app does not serve bucket files itself: its own address for one leads to the bucket.
     r = await client.get(f"/system/media/{key}")
+    assert r.status_code == 302
+    assert r.headers["location"] == media["url"]
+    r = await client.get("/system/media/../../etc/passwd")
     assert r.status_code == 404
 
     status = await post(client, alice, "from the bucket", media_ids=[media["id"]])

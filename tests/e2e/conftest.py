@@ -18,10 +18,13 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from myna.db.database import Database
 from myna.migrations import run_migrations
 from tests.conftest import POSTGRES_URL, REDIS_URL, drop_redis_keys, scale_settings, truncate_all
+from tests.e2e.browser import ARGS as CHROMIUM_ARGS
+from tests.e2e.browser import chromium_or_skip
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -207,3 +210,21 @@ async def _everything(http: httpx.AsyncClient, url: str, token: str) -> list[dic
         items += page.json()
         next_url = page.links.get("next", {}).get("url") if page.json() else None
     return items
+
+
+# Browser tests (tests/e2e/browser.py): one Chromium per module, a context per person.
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    instance = playwright.chromium.launch(executable_path=chromium_or_skip(), args=CHROMIUM_ARGS)
+    try:
+        yield instance
+    finally:
+        instance.close()

@@ -1,8 +1,9 @@
-"""Sign-up, profile changes and the admin's account switches."""
+"""Sign-up, profile changes (pictures included) and the admin's account switches."""
 
 import re
 from dataclasses import dataclass
 
+from myna.actions.media import MediaActions
 from myna.db.database import Database
 from myna.lib import passwords
 from myna.lib.clock import utcnow
@@ -16,6 +17,9 @@ from myna.store import accounts as store
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 DISPLAY_NAME_MAX = 30
 NOTE_MAX = 500
+# Mastodon's sizes: an avatar is a square, a header a 3:1 strip; both are cropped to fill.
+AVATAR_SIZE = (400, 400)
+HEADER_SIZE = (1500, 500)
 RESERVED = frozenset(
     {
         "admin",
@@ -79,9 +83,23 @@ class RegistrationRejected(ValidationFailed):
         self.details = details
 
 
+class PictureRefused(ValidationFailed):
+    """An avatar or header that is not an acceptable picture; `reason` is images.py's."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        label = "Avatar" if field == "avatar" else "Header"
+        super().__init__(
+            f"Validation failed: {label}: {reason.removeprefix('Validation failed: ')}"
+        )
+        self.field = field
+        self.reason = reason
+
+
 class AccountActions:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, media: MediaActions | None = None) -> None:
         self.db = db
+        # Where profile pictures are processed and stored (the uploads' storage and limits).
+        self.media = media
 
     async def do_register(self, reg: Registration, *, allow_reserved: bool = False) -> Account:
         errors = check_registration(reg, allow_reserved=allow_reserved)
@@ -124,7 +142,16 @@ class AccountActions:
         discoverable: bool | None = None,
         default_visibility: str | None = None,
         default_language: str | None = None,
+        locale: str | None = None,
+        avatar: bytes | None = None,
+        header: bytes | None = None,
+        remove_avatar: bool = False,
+        remove_header: bool = False,
     ) -> Account:
+        """Change what is given. A new avatar or header replaces the old one (whose file is
+        deleted after commit); `remove_*` goes back to the default picture. Pictures are
+        checked and written before the row changes; if anything fails, the new files are
+        removed again and nothing has changed."""
         if display_name is not None and len(display_name) > DISPLAY_NAME_MAX:
             raise ValidationFailed(
                 f"Display name is too long (at most {DISPLAY_NAME_MAX} characters)"
@@ -135,25 +162,59 @@ class AccountActions:
             raise ValidationFailed(
                 "Validation failed: the default privacy is public, unlisted or private"
             )
-        async with self.db.transaction() as session:
-            account = await store.get(session, account_id)
-            if account is None:
-                raise NotFound()
-            if display_name is not None:
-                account.display_name = display_name.strip()
-            if note is not None:
-                account.note = note
-            if locked is not None:
-                account.locked = locked
-            if bot is not None:
-                account.bot = bot
-            if discoverable is not None:
-                account.discoverable = discoverable
-            if default_visibility is not None:
-                account.default_visibility = default_visibility
-            if default_language is not None:
-                account.default_language = default_language[:16]
+        written: list[str] = []
+        saved = False
+        try:
+            avatar_key = await self._put_picture("avatar", avatar, AVATAR_SIZE, written)
+            header_key = await self._put_picture("header", header, HEADER_SIZE, written)
+            async with self.db.transaction() as session:
+                account = await store.get_for_update(session, account_id)
+                if account is None:
+                    raise NotFound()
+                if display_name is not None:
+                    account.display_name = display_name.strip()
+                if note is not None:
+                    account.note = note
+                if locked is not None:
+                    account.locked = locked
+                if bot is not None:
+                    account.bot = bot
+                if discoverable is not None:
+                    account.discoverable = discoverable
+                if default_visibility is not None:
+                    account.default_visibility = default_visibility
+                if default_language is not None:
+                    account.default_language = default_language[:16]
+                if locale is not None:
+                    account.locale = locale[:16]
+                replaced: list[str] = []
+                if avatar_key is not None or remove_avatar:
+                    replaced.append(account.avatar_key or "")
+                    account.avatar_key = avatar_key
+                if header_key is not None or remove_header:
+                    replaced.append(account.header_key or "")
+                    account.header_key = header_key
+                if self.media is not None:
+                    self.media.delete_on_commit(session, [key for key in replaced if key])
+            saved = True
+        finally:
+            if not saved and written and self.media is not None:
+                await self.media.discard(written)
         return account
+
+    async def _put_picture(
+        self, field: str, data: bytes | None, size: tuple[int, int], written: list[str]
+    ) -> str | None:
+        if data is None:
+            return None
+        if self.media is None:
+            raise RuntimeError("AccountActions was built without media: pictures cannot be kept")
+        try:
+            key = await self.media.put_fitted(data, size)
+        except ValidationFailed as refused:
+            raise PictureRefused(field, refused.message) from None
+        written.append(key)
+        return key
 
     async def do_set_verified(self, username: str, verified: bool = True) -> Account:
         async with self.db.transaction() as session:
@@ -167,6 +228,10 @@ class AccountActions:
         if len(new) < passwords.MIN_LENGTH:
             raise ValidationFailed(
                 f"Password is too short (at least {passwords.MIN_LENGTH} characters)"
+            )
+        if len(new) > passwords.MAX_LENGTH:
+            raise ValidationFailed(
+                f"Password is too long (at most {passwords.MAX_LENGTH} characters)"
             )
         async with self.db.transaction() as session:
             account = await store.get(session, account_id)

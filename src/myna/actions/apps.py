@@ -111,6 +111,18 @@ class AppActions:
             await store.revoke(session, token_id, utcnow())
             announce_revoked(session, self.broker, token_id, token.account_id)
 
+    async def do_revoke_authorization(self, account_id: int, app_id: int) -> list[int]:
+        """Sign the account out of one application: every live token it holds for the app
+        stops working, in one transaction, and their open streams close after commit.
+        Answers the revoked token ids (empty when the app held none)."""
+        async with self.db.transaction() as session:
+            now = utcnow()
+            live = await store.live_tokens_of_account(session, account_id, now, app_id)
+            revoked = await store.revoke_many(session, [token.id for token, _app in live], now)
+            for token_id in revoked:
+                announce_revoked(session, self.broker, token_id, account_id)
+        return revoked
+
     async def do_ensure_app(self, name: str, scopes: str) -> OAuthApp:
         """The built-in app the web interface signs people in with, created on first use."""
         client_id = "myna-" + name.lower().replace(" ", "-")

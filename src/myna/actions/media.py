@@ -126,6 +126,25 @@ class MediaActions:
                 await delete_quietly(self.storage, [file_key, preview_key])
         return media
 
+    async def put_fitted(self, data: bytes, size: tuple[int, int]) -> str:
+        """A profile picture: checked, cleaned and cropped to `size` (images.fit), written to
+        storage; answers its key. The caller saves the key in its own transaction and, if that
+        fails, removes the file with `discard` (files first, row second, as for uploads)."""
+        async with self._decoding:
+            picture = await asyncio.to_thread(images.fit, data, size, self.limits)
+        key, _unused = new_keys(picture.extension)
+        await self.storage.put(key, picture.data, picture.content_type)
+        return key
+
+    async def discard(self, keys: list[str]) -> None:
+        """Remove files no row will name (a failed write); failures are only logged."""
+        await delete_quietly(self.storage, keys)
+
+    def delete_on_commit(self, session: AsyncSession, keys: list[str]) -> None:
+        """Remove files once the transaction that stopped naming them commits."""
+        if keys:
+            self._delete_files_on_commit(session, keys)
+
     async def do_update(
         self,
         account_id: int,

@@ -234,6 +234,8 @@ class Seeder:
                 "password_hash": password_hash,
                 "display_name": seed_text.display_name(rng),
                 "note": "",
+                "avatar_key": None,
+                "header_key": None,
                 "locked": False,
                 "bot": False,
                 "discoverable": True,

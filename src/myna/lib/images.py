@@ -11,7 +11,11 @@ Animated GIF and WebP keep their first frame only and are stored as a still `ima
 does not transcode to video, so it has no `gifv`). A GIF is stored as PNG: one frame needs no
 palette, and re-quantising would lose colours.
 
-Pure and synchronous: callers run `process()` off the event loop (asyncio.to_thread).
+Profile pictures (`fit`) go through the same checks and cleaning, then are cropped to a fixed
+size: an avatar is a square, a header a wide strip.
+
+Pure and synchronous: callers run `process()` and `fit()` off the event loop
+(asyncio.to_thread).
 """
 
 import io
@@ -90,16 +94,7 @@ def sniff(data: bytes) -> str | None:
 
 def process(data: bytes, limits: Limits = Limits()) -> Processed:
     """Check and clean an upload; raises ValidationFailed with a message for the client."""
-    if len(data) > limits.max_bytes:
-        raise ValidationFailed(TOO_LARGE)
-    kind = sniff(data)
-    if kind is None:
-        raise ValidationFailed(NOT_SUPPORTED)
-    image = _open(data, kind, limits)
-    try:
-        pixels = _decode(image)
-    finally:
-        image.close()
+    kind, pixels = _load(data, limits)
     fmt, content_type, extension = STORED_AS[kind]
     original = _encode(pixels, fmt, content_type, extension, JPEG_QUALITY)
     small = pixels.copy()
@@ -110,6 +105,29 @@ def process(data: bytes, limits: Limits = Limits()) -> Processed:
     # blurhash.encode closes the image it is given: it gets its own copy.
     hashed = blurhash.encode(_flatten(tiny).convert("RGB"), *BLURHASH_COMPONENTS)
     return Processed(type="image", original=original, preview=preview, blurhash=hashed)
+
+
+def fit(data: bytes, size: tuple[int, int], limits: Limits = Limits()) -> Encoded:
+    """A profile picture: the upload checked and cleaned as `process` does, then scaled and
+    centre-cropped to exactly `size` (smaller pictures are scaled up), like a CSS cover."""
+    kind, pixels = _load(data, limits)
+    fitted = ImageOps.fit(pixels, size, Image.Resampling.LANCZOS)
+    fmt, content_type, extension = STORED_AS[kind]
+    return _encode(fitted, fmt, content_type, extension, JPEG_QUALITY)
+
+
+def _load(data: bytes, limits: Limits) -> tuple[str, Image.Image]:
+    """The accepted format and the clean pixels of an upload, or ValidationFailed."""
+    if len(data) > limits.max_bytes:
+        raise ValidationFailed(TOO_LARGE)
+    kind = sniff(data)
+    if kind is None:
+        raise ValidationFailed(NOT_SUPPORTED)
+    image = _open(data, kind, limits)
+    try:
+        return kind, _decode(image)
+    finally:
+        image.close()
 
 
 def _open(data: bytes, kind: str, limits: Limits) -> Image.Image:

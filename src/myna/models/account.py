@@ -27,6 +27,9 @@ class Account(Base):
     locale: Mapped[str] = mapped_column(String(16), default="")
     default_visibility: Mapped[str] = mapped_column(String(16), default="public")
     default_language: Mapped[str] = mapped_column(String(16), default="")
+    # Storage keys of the profile pictures (backends/storage.py); None shows the default.
+    avatar_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    header_key: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime]
     followers_count: Mapped[int] = mapped_column(default=0)
     following_count: Mapped[int] = mapped_column(default=0)

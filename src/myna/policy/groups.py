@@ -90,6 +90,12 @@ async def access_group(
     return group, role
 
 
+def may_read_posts(privacy: str, role: str | None) -> bool:
+    """Members read a group's posts; anyone reads a public group's. (The visibility rule
+    filters group posts the same way: this answers before asking for them.)"""
+    return role is not None or privacy == GroupPrivacy.PUBLIC
+
+
 def may_list_members(privacy: str, role: str | None) -> bool:
     """Members of a secret group are listed to its members only."""
     return privacy != GroupPrivacy.SECRET or role is not None

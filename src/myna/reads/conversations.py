@@ -10,7 +10,7 @@ from myna.backends.presence import Presence
 from myna.db.database import Database
 from myna.lib.errors import NotFound
 from myna.lib.paging import Page
-from myna.models import Account, ConversationMember
+from myna.models import Account, ConversationMember, Status
 from myna.policy.audience import conversation_partners
 from myna.policy.visibility import not_blocked, visible_filter
 from myna.reads.bundle import StatusBundle, load_statuses
@@ -36,6 +36,16 @@ class ConversationPage:
     statuses: StatusBundle | None = None
 
 
+@dataclass
+class ConversationMessages:
+    """One conversation as a chat: who else is in it, and a page of its messages the viewer
+    may see (newest first, like every page)."""
+
+    conversation: ConversationView
+    accounts: dict[int, Account]
+    messages: StatusBundle
+
+
 class ConversationReads:
     def __init__(self, db: Database, presence: Presence) -> None:
         self.db = db
@@ -59,6 +69,36 @@ class ConversationReads:
         if not out.conversations:
             raise NotFound()
         return out
+
+    async def messages(
+        self, viewer_id: int, conversation_id: int, page: Page
+    ) -> ConversationMessages:
+        """A page of the conversation's messages that the viewer may see, with the other
+        participants. NotFound as `one` (someone else's, hidden, or nothing left to see)."""
+        async with self.db.session() as session:
+            row = await store.membership(session, viewer_id, conversation_id, shown_only=True)
+            if row is None:
+                raise NotFound()
+            head = await _assemble(session, viewer_id, [row])
+            if not head.conversations:
+                raise NotFound()
+            where = [Status.conversation_id == conversation_id, visible_filter(viewer_id)]
+            statuses = await status_store.page(session, where, page)
+            bundle = await load_statuses(session, viewer_id, statuses)
+        return ConversationMessages(
+            conversation=head.conversations[0], accounts=head.accounts, messages=bundle
+        )
+
+    async def between(self, viewer_id: int, others: list[int]) -> int | None:
+        """The viewer's shown conversation with exactly these other participants, if any."""
+        async with self.db.session() as session:
+            found = await store.shown_with_exactly(session, viewer_id, {viewer_id, *others})
+            if found is None:
+                return None
+            head = await store.membership(session, viewer_id, found, shown_only=True)
+            if head is None or head.last_status_id is None:
+                return None
+        return found
 
     async def partners_online(self, viewer_id: int) -> list[int]:
         """Which of the viewer's conversation partners are connected to streaming now."""

@@ -4,6 +4,7 @@ viewer's place in it, batch-loaded (a fixed number of queries per page)."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.backends.presence import Presence
@@ -17,6 +18,7 @@ from myna.store import accounts as account_store
 from myna.store import groups as store
 
 SEARCH_MAX = 40
+INVITATIONS_MAX = 40
 
 
 @dataclass
@@ -98,6 +100,34 @@ class GroupReads:
         if not views:
             raise NotFound()
         return views[0]
+
+    async def by_handle(self, viewer_id: int | None, handle: str) -> GroupView:
+        """The group with this handle (any case), as `one` sees it."""
+        async with self.db.session() as session:
+            stmt = select(Group.id).where(Group.handle_key == store.handle_key(handle))
+            group_id = await session.scalar(stmt)
+            if group_id is None:
+                raise NotFound()
+            group, _role = await rules.access_group(session, viewer_id, group_id)
+            views = await _views(session, viewer_id, [group])
+        if not views:
+            raise NotFound()
+        return views[0]
+
+    async def invitations(self, viewer_id: int) -> list[GroupView]:
+        """The groups the viewer holds an invitation to (and is not a member of), newest
+        invitation first: what they may accept by joining or decline by leaving."""
+        stmt = (
+            select(Group)
+            .join(GroupInvite, GroupInvite.group_id == Group.id)
+            .where(GroupInvite.account_id == viewer_id)
+            .order_by(GroupInvite.created_at.desc(), Group.id.desc())
+            .limit(INVITATIONS_MAX)
+        )
+        async with self.db.session() as session:
+            groups = list(await session.scalars(stmt))
+            views = await _views(session, viewer_id, groups)
+        return [view for view in views if view.role is None]
 
     async def after_write(self, viewer_id: int, group_id: int) -> GroupView:
         """The group as the viewer sees it right after a write the viewer was allowed to

@@ -179,6 +179,16 @@ class StatusReads:
             statuses = await store.page(session, where, page)
             return await load_statuses(session, viewer_id, statuses, ACCOUNT)
 
+    async def quotes_of(self, viewer_id: int | None, status_id: int, page: Page) -> StatusBundle:
+        """The reposts with comment (quotes) of a status the viewer may see, those the viewer
+        may see, newest first: the "Reposts" tab of a status page."""
+        async with self.db.session() as session:
+            await access_status(session, viewer_id, status_id)
+            prebuilt = rules.rules_for(viewer_id)
+            where = [Status.quote_of_id == status_id, prebuilt.timeline]
+            statuses = await store.page(session, where, page, prebuilt.params)
+            return await load_statuses(session, viewer_id, statuses, THREAD)
+
     async def favourited_by(self, viewer_id: int | None, status_id: int, page: Page) -> AccountPage:
         async with self.db.session() as session:
             await access_status(session, viewer_id, status_id)

@@ -9,6 +9,10 @@ from myna.models import Account, OAuthApp, OAuthToken
 from myna.policy import scopes as scope_rules
 from myna.store import oauth as store
 
+# The web interface's session cookie: a token of the built-in web app, which the streaming API
+# also accepts from the site's own pages.
+WEB_SESSION_COOKIE = "myna_session"
+
 
 @dataclass(frozen=True)
 class Caller:

@@ -16,6 +16,12 @@ async def get(session: AsyncSession, account_id: int) -> Account | None:
     return await session.get(Account, account_id)
 
 
+async def get_for_update(session: AsyncSession, account_id: int) -> Account | None:
+    """The account, its row locked until the transaction ends (PostgreSQL; SQLite writes are
+    serial anyway): two changes of a picture cannot both see, and keep, the same old file."""
+    return await session.get(Account, account_id, with_for_update=True, populate_existing=True)
+
+
 async def get_many(session: AsyncSession, ids: Iterable[int]) -> dict[int, Account]:
     wanted = set(ids)
     if not wanted:

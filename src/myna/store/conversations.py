@@ -85,6 +85,28 @@ async def delete_one(session: AsyncSession, conversation_id: int) -> None:
     await session.execute(delete(Conversation).where(Conversation.id == conversation_id))
 
 
+async def shown_with_exactly(
+    session: AsyncSession, viewer_id: int, participants: set[int]
+) -> int | None:
+    """A conversation the viewer has not hidden whose participants are exactly these."""
+    member = ConversationMember
+    mine = select(member.conversation_id).where(
+        member.account_id == viewer_id, member.hidden.is_(False)
+    )
+    stmt = (
+        select(member.conversation_id)
+        .where(member.conversation_id.in_(mine))
+        .group_by(member.conversation_id)
+        .having(
+            func.count() == len(participants),
+            func.sum(case((member.account_id.in_(participants), 1), else_=0)) == len(participants),
+        )
+        .limit(1)
+    )
+    found: int | None = await session.scalar(stmt)
+    return found
+
+
 async def membership(
     session: AsyncSession, account_id: int, conversation_id: int, *, shown_only: bool
 ) -> ConversationMember | None:

@@ -1,9 +1,10 @@
 """OAuth apps, tokens and codes. The sync functions serve Authlib's hooks, which are called
 inside `AsyncSession.run_sync`; the async ones serve request authentication."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -61,6 +62,40 @@ async def revoke(session: AsyncSession, token_id: int, at: datetime) -> None:
         .where(OAuthToken.id == token_id, OAuthToken.revoked_at.is_(None))
         .values(revoked_at=at)
     )
+
+
+async def revoke_many(session: AsyncSession, token_ids: Iterable[int], at: datetime) -> list[int]:
+    """Revoke the tokens not revoked yet; answers the ids this call revoked."""
+    wanted = list(token_ids)
+    if not wanted:
+        return []
+    result = await session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.id.in_(wanted), OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+        .returning(OAuthToken.id)
+    )
+    return list(result.scalars())
+
+
+async def live_tokens_of_account(
+    session: AsyncSession, account_id: int, now: datetime, app_id: int | None = None
+) -> list[tuple[OAuthToken, OAuthApp]]:
+    """The account's unrevoked, unexpired tokens with their apps (all apps, or `app_id`'s),
+    oldest first."""
+    stmt = (
+        select(OAuthToken, OAuthApp)
+        .join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
+        .where(
+            OAuthToken.account_id == account_id,
+            OAuthToken.revoked_at.is_(None),
+            or_(OAuthToken.expires_at.is_(None), OAuthToken.expires_at > now),
+        )
+        .order_by(OAuthToken.id)
+    )
+    if app_id is not None:
+        stmt = stmt.where(OAuthToken.app_id == app_id)
+    return [(token, app) for token, app in await session.execute(stmt)]
 
 
 def revoke_sync(session: Session, token_id: int, at: datetime) -> None:

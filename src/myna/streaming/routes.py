@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from myna.api.responses import error_response
 from myna.container import Container
-from myna.reads.tokens import Caller
+from myna.reads.tokens import WEB_SESSION_COOKIE, Caller
 from myna.streaming.connection import Connection, Frame, StreamError
 from myna.streaming.hub import Hub
 
@@ -47,7 +47,22 @@ def _token(conn: HTTPConnection) -> tuple[str | None, bool]:
     protocol = conn.headers.get("sec-websocket-protocol", "").split(",")[0].strip()
     if protocol:
         return protocol, True
+    cookie = conn.cookies.get(WEB_SESSION_COOKIE)
+    if cookie and _same_origin(conn):
+        return cookie, False
     return None, False
+
+
+def _same_origin(conn: HTTPConnection) -> bool:
+    """Whether the page that opened the connection is one of ours. Browsers send cookies with
+    a WebSocket opened by any site, so the web session cookie counts only from our own pages
+    (cross-site WebSocket hijacking). SSE requests from another site do not carry the cookie
+    (SameSite=Lax), and their Origin, when sent, is checked the same way."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return conn.scope["type"] == "http"
+    host = conn.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host and bool(host)
 
 
 async def _caller(conn: HTTPConnection, token: str | None) -> tuple[Caller | None, bool]:

@@ -1,249 +1,189 @@
-"""The minimal web front page: sign up, sign in, compose and read the home timeline.
+"""Signing up, in and out, the language switch, and the server-rendered fragments that the live
+layer (static/myna.js) inserts into pages.
 
-Plain forms that work without JavaScript; every state change answers with a 303 back to `/`,
-or with the page re-rendered and a 4xx status when something must be corrected. The full web
-interface is a later issue."""
+Plain forms that work without JavaScript; a change answers with a 303 to the page it came
+from, or with the page re-rendered and a 4xx status when something must be corrected."""
 
-import secrets
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from myna.actions.accounts import Registration, RegistrationRejected
-from myna.actions.statuses import NewStatus
 from myna.lib import passwords
-from myna.lib.clock import as_utc
-from myna.lib.errors import ValidationFailed
-from myna.lib.paging import Page
-from myna.lib.text import weibo_length
-from myna.models import Account, Visibility
-from myna.reads.tokens import Caller
-from myna.web import session
+from myna.lib.ids import parse_id
+from myna.models import Account
+from myna.web import i18n, render, session
+from myna.web.render import WebRoute
 from myna.web.session import WEB_APP_NAME, WEB_SCOPES
 
-router = APIRouter(include_in_schema=False)
-templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
-PAGE_SIZE = 20
-VISIBILITIES = [
-    (Visibility.PUBLIC, "Public"),
-    (Visibility.UNLISTED, "Unlisted"),
-    (Visibility.FOLLOWERS, "Followers only"),
-    (Visibility.DIRECT, "Mentioned people only"),
-]
-CHOICES = {visibility.value: visibility for visibility, _label in VISIBILITIES}
-FIELD_NAMES = {"username": "Username", "email": "E-mail", "password": "Password"}
-PROBLEMS = {
-    "ERR_BLANK": "can't be blank",
-    "ERR_INVALID": "is not valid",
-    "ERR_TAKEN": "is already taken",
-    "ERR_RESERVED": "is reserved",
-    "ERR_TOO_SHORT": f"is too short (at least {passwords.MIN_LENGTH} characters)",
-    "ERR_TOO_LONG": "is too long",
-}
-SPECIAL_PROBLEMS = {
-    ("username", "ERR_INVALID"): "Username may use only letters, digits and _ (at most 30)",
-    ("agreement", "ERR_ACCEPTED"): "Please accept the rules of this server",
-}
-# Status content is sanitised HTML with links; nothing else on these pages comes from elsewhere.
-SECURITY_HEADERS = {
-    "Cache-Control": "private, no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    ),
-    "Referrer-Policy": "same-origin",
-}
+LANG_MAX_AGE = 60 * 60 * 24 * 365
+FRAGMENT_MAX_IDS = 40
 
 
-def _time(value: datetime) -> str:
-    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
+def _problems(
+    request: Request,
+) -> tuple[dict[str, str], dict[tuple[str, str], str], dict[str, str]]:
+    _ = render.translator(request)
+    fields = {"username": _("Username"), "email": _("E-mail"), "password": _("Password")}
+    special = {
+        ("username", "ERR_INVALID"): _("Username may use only letters, digits and _ (at most 30)"),
+        ("agreement", "ERR_ACCEPTED"): _("Please accept the rules of this server"),
+    }
+    problems = {
+        "ERR_BLANK": _("can't be blank"),
+        "ERR_INVALID": _("is not valid"),
+        "ERR_TAKEN": _("is already taken"),
+        "ERR_RESERVED": _("is reserved"),
+        "ERR_TOO_SHORT": _("is too short (at least %(n)s characters)")
+        % {"n": passwords.MIN_LENGTH},
+        "ERR_TOO_LONG": _("is too long"),
+    }
+    return fields, special, problems
 
 
-def _iso(value: datetime) -> str:
-    return as_utc(value).isoformat()
+def _problem(request: Request, field: str, code: str) -> str:
+    fields, special, problems = _problems(request)
+    if (field, code) in special:
+        return special[(field, code)]
+    _ = render.translator(request)
+    name = fields.get(field, field.capitalize())
+    return _("%(field)s %(problem)s") % {
+        "field": name,
+        "problem": problems.get(code, _("is not valid")),
+    }
 
 
-templates.filters["time"] = _time
-templates.filters["iso"] = _iso
-templates.filters["units"] = weibo_length
-
-
-def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    context.setdefault("title", session.container(request).settings.instance_title)
-    body = templates.get_template(name).render(**context)
-    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
-
-
-def _back_home() -> RedirectResponse:
-    return RedirectResponse("/", status_code=303)
-
-
-def _stale_form(request: Request) -> HTMLResponse:
-    message = "This form has expired. Go back, reload the page and try again."
-    return _page(request, "message.html", 403, heading="Form expired", message=message)
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
-def _problem(field: str, code: str) -> str:
-    special = SPECIAL_PROBLEMS.get((field, code))
-    if special:
-        return special
-    return f"{FIELD_NAMES.get(field, field.capitalize())} {PROBLEMS.get(code, 'is not valid')}"
-
-
-def _landing(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+async def landing(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("sign_in_error", None)
     context.setdefault("sign_up_error", None)
     context.setdefault("login", "")
     context.setdefault("errors", {})
     context.setdefault("values", {})
+    context.setdefault("next", render.local_path(request.query_params.get("next"), ""))
     open_ = session.container(request).settings.registrations_open
-    return _page(request, "landing.html", status, registrations_open=open_, **context)
+    return await render.render(request, "landing.html", status, registrations_open=open_, **context)
 
 
-async def _home(
-    request: Request,
-    caller: Caller,
-    *,
-    max_id: int | None = None,
-    status: int = 200,
-    error: str | None = None,
-    draft: str = "",
-    visibility: str = "",
-) -> HTMLResponse:
-    c = session.container(request)
-    account = caller.account
-    assert account is not None
-    bundle = await c.status_reads.home(account.id, Page(max_id=max_id, limit=PAGE_SIZE))
-    older = bundle.statuses[-1].id if len(bundle.statuses) >= PAGE_SIZE else None
-    return _page(
-        request,
-        "home.html",
-        status,
-        me=account,
-        bundle=bundle,
-        older=older,
-        paged=max_id is not None,
-        csrf=session.csrf_token(request),
-        limit=c.settings.max_status_units,
-        visibilities=VISIBILITIES,
-        labels={v: label for v, label in VISIBILITIES if v != Visibility.PUBLIC},
-        chosen=visibility or account.default_visibility,
-        draft=draft,
-        error=error,
-        idempotency_key=secrets.token_urlsafe(16),
-    )
-
-
-async def _signed_in(request: Request, account: Account) -> Response:
+async def _signed_in(request: Request, account: Account, next_: str) -> Response:
     apps = session.container(request).app_actions
     app = await apps.do_ensure_app(WEB_APP_NAME, WEB_SCOPES)
     _token, raw = await apps.do_issue_token(app.id, account.id, WEB_SCOPES)
-    response = _back_home()
+    response = render.redirect(render.local_path(next_))
     session.start(response, request, raw)
+    if account.locale in i18n.LOCALES:  # the language the person chose, on any browser
+        remember_language(response, account.locale)
     return response
 
 
-@router.get("/")
-async def front(request: Request) -> Response:
-    caller = await session.current(request)
-    if caller is None:
-        return _landing(request)
-    raw_max_id = request.query_params.get("max_id", "")
-    max_id = int(raw_max_id) if raw_max_id.isdigit() and len(raw_max_id) < 20 else None
-    return await _home(request, caller, max_id=max_id)
+def remember_language(response: Response, locale: str) -> None:
+    response.set_cookie(
+        i18n.LANG_COOKIE, locale, max_age=LANG_MAX_AGE, samesite="lax", httponly=True, path="/"
+    )
+
+
+@router.get("/auth/sign_in")
+async def sign_in_page(request: Request) -> Response:
+    if await render.caller(request) is not None:
+        return render.redirect(render.local_path(request.query_params.get("next")))
+    return await landing(request)
+
+
+@router.get("/auth/sign_up")
+async def sign_up_page(request: Request) -> Response:
+    return await sign_in_page(request)
 
 
 @router.post("/auth/sign_up")
 async def sign_up(request: Request) -> Response:
     c = session.container(request)
-    if await session.current(request) is not None:
-        return _back_home()
+    _ = render.translator(request)
+    if await render.caller(request) is not None:
+        return render.redirect("/")
+    form = await render.form(request)
     if not c.settings.registrations_open:
-        return _landing(request, 403, sign_up_error="Registrations are closed on this server.")
-    form = await request.form()
-    values = {"username": _text(form, "username").strip(), "email": _text(form, "email").strip()}
-    language = request.headers.get("accept-language", "").split(",")[0].split(";")[0].strip()
+        return await landing(
+            request, 403, sign_up_error=_("Registrations are closed on this server.")
+        )
+    values = {
+        "username": render.text(form, "username").strip(),
+        "email": render.text(form, "email").strip(),
+    }
     registration = Registration(
         username=values["username"],
         email=values["email"],
-        password=_text(form, "password"),
-        locale=language[:16],
+        password=render.text(form, "password"),
+        locale=render.locale_of(request),
         agreement=bool(form.get("agreement")),
     )
     try:
         account = await c.account_actions.do_register(registration)
     except RegistrationRejected as rejected:
-        errors = {field: _problem(field, code) for field, code in rejected.details.items()}
-        return _landing(request, 422, errors=errors, values=values)
-    return await _signed_in(request, account)
+        errors = {field: _problem(request, field, code) for field, code in rejected.details.items()}
+        return await landing(request, 422, errors=errors, values=values)
+    return await _signed_in(request, account, render.text(form, "next"))
 
 
 @router.post("/auth/sign_in")
 async def sign_in(request: Request) -> Response:
-    form = await request.form()
-    login = _text(form, "login").strip()
+    form = await render.form(request)
+    _ = render.translator(request)
+    login = render.text(form, "login").strip()
     reads = session.container(request).account_reads
-    account = await reads.authenticate(login, _text(form, "password"))
+    account = await reads.authenticate(login, render.text(form, "password"))
     if account is None:
-        return _landing(
-            request, 401, sign_in_error="Wrong username, e-mail or password.", login=login
+        return await landing(
+            request,
+            401,
+            sign_in_error=_("Wrong username, e-mail or password."),
+            login=login,
+            next=render.local_path(render.text(form, "next"), ""),
         )
-    return await _signed_in(request, account)
+    return await _signed_in(request, account, render.text(form, "next"))
 
 
 @router.post("/auth/sign_out")
 async def sign_out(request: Request) -> Response:
-    caller = await session.current(request)
+    caller = await render.caller(request)
     if caller is not None:
-        form = await request.form()
-        if not session.csrf_ok(request, _text(form, "csrf")):
-            return _stale_form(request)
+        await render.form(request)
         await session.container(request).app_actions.do_revoke_token(caller.token.id)
-    response = _back_home()
+    response = render.redirect("/")
     session.end(response)
     return response
 
 
-@router.post("/web/statuses")
-async def compose(request: Request) -> Response:
-    caller = await session.current(request)
-    if caller is None or caller.account is None:
-        return _back_home()
-    form = await request.form()
-    if not session.csrf_ok(request, _text(form, "csrf")):
-        return _stale_form(request)
-    # Browsers submit line breaks as CRLF; the person typed one character, as counted on screen.
-    text = _text(form, "status").replace("\r\n", "\n")
-    chosen = _text(form, "visibility")
-    try:
-        if chosen and chosen not in CHOICES:
-            raise ValidationFailed("Please choose who may see the post.")
-        new = NewStatus(
-            text=text,
-            visibility=CHOICES.get(chosen),
-            idempotency_key=_text(form, "idempotency_key")[:200] or None,
-            app_id=caller.app.id,
-        )
-        await session.container(request).status_actions.do_post(caller.account.id, new)
-    except ValidationFailed as rejected:
-        return await _home(
-            request, caller, status=422, error=rejected.message, draft=text, visibility=chosen
-        )
-    return _back_home()
+@router.post("/web/language")
+async def switch_language(request: Request) -> Response:
+    """Remembers the chosen interface language (in a cookie, and on the account when signed
+    in, so it follows the person to other browsers) and goes back to the page."""
+    form = await render.form(request)
+    chosen = render.text(form, "locale")
+    if chosen not in i18n.LOCALES:
+        return await render.message(request, 422, "That did not work", "Unknown language.")
+    caller = await render.caller(request)
+    if caller is not None and caller.account is not None and caller.account.locale != chosen:
+        accounts = session.container(request).account_actions
+        await accounts.do_update_credentials(caller.account.id, locale=chosen)
+    response = render.back(request, form)
+    remember_language(response, chosen)
+    return response
+
+
+def _ids(raw: str) -> list[int]:
+    parsed = (parse_id(part.strip()) for part in raw.split(",")[:FRAGMENT_MAX_IDS])
+    return [found for found in parsed if found is not None]
+
+
+@router.get("/web/fragments/statuses")
+async def status_fragments(request: Request) -> Response:
+    """Status cards, newest first, as the signed-in viewer may see them: what the live layer
+    inserts when new posts arrive. Ids the viewer may not see are left out silently."""
+    viewer = await render.me(request)
+    c = session.container(request)
+    wanted = sorted(set(_ids(request.query_params.get("ids", ""))), reverse=True)
+    bundle = await c.status_reads.many(viewer.id, wanted)
+    return await render.render(request, "_statuses.html", bundle=bundle, unread=0)

@@ -1,12 +1,22 @@
 """/api/v1/accounts, follow requests, blocks and mutes."""
 
 from fastapi import APIRouter, Depends
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from myna.actions.accounts import Registration
-from myna.api.deps import account_of, base_url, container, read_scope, scope, viewer_id
+from myna.api.deps import (
+    account_of,
+    base_url,
+    container,
+    media_url,
+    read_scope,
+    scope,
+    viewer_id,
+)
 from myna.api.mastodon.bookmarks import render_kept
+from myna.api.mastodon.media import FORM_OVERHEAD, _bounded
 from myna.api.mastodon.statuses import render_page
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
@@ -14,6 +24,7 @@ from myna.api.responses import json_response
 from myna.api.schemas.accounts import render_account, render_relationship
 from myna.api.schemas.enums import visibility_from_wire
 from myna.lib.errors import Forbidden
+from myna.models import Account
 from myna.reads.accounts import AccountList
 from myna.reads.tokens import Caller
 
@@ -21,11 +32,34 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
 def _accounts_response(request: Request, listing: AccountList) -> Response:
-    base = base_url(request)
+    base, url = base_url(request), media_url(request)
     return json_response(
-        [render_account(a, base) for a in listing.accounts],
+        [render_account(a, base, media_url=url) for a in listing.accounts],
         headers=link_header(request, listing.cursor_ids),
     )
+
+
+async def _credential_account(request: Request, account: Account) -> Response:
+    """The CredentialAccount: the account with its `source` and pending follow requests."""
+    pending = await container(request).account_reads.follow_requests_count(account.id)
+    return json_response(
+        render_account(
+            account,
+            base_url(request),
+            source=True,
+            follow_requests_count=pending,
+            media_url=media_url(request),
+        )
+    )
+
+
+async def _picture(params: Params, name: str, limit: int) -> bytes | None:
+    """An uploaded file's bytes (one byte over `limit` is enough for the action to refuse);
+    None when no file was sent under `name`."""
+    upload = params.raw(name)
+    if not isinstance(upload, UploadFile):
+        return None
+    return await upload.read(limit + 1)
 
 
 async def _relationship(request: Request, viewer: int, target: int) -> Response:
@@ -66,19 +100,21 @@ async def register(
 async def verify_credentials(
     request: Request, caller: Caller = Depends(scope("read:accounts"))
 ) -> Response:
-    c = container(request)
-    account = await c.account_reads.one(account_of(caller).id)
-    pending = await c.account_reads.follow_requests_count(account.id)
-    return json_response(
-        render_account(account, base_url(request), source=True, follow_requests_count=pending)
-    )
+    account = await container(request).account_reads.one(account_of(caller).id)
+    return await _credential_account(request, account)
 
 
-@router.patch("/accounts/update_credentials", summary="Change display name, bio, locked, ...")
+@router.patch(
+    "/accounts/update_credentials",
+    summary="Change display name, bio, locked, avatar, header (multipart), ...",
+)
 async def update_credentials(
     request: Request, caller: Caller = Depends(scope("write:accounts"))
 ) -> Response:
     c = container(request)
+    limit = c.settings.media_max_bytes
+    # Room for both pictures; each is held to the limit again on its own.
+    request = await _bounded(request, 2 * limit + FORM_OVERHEAD)
     params = await Params.read(request)
     source_privacy = params.text("source[privacy]") or params.text("privacy")
     account = await c.account_actions.do_update_credentials(
@@ -90,11 +126,30 @@ async def update_credentials(
         discoverable=params.flag("discoverable"),
         default_visibility=(v.value if (v := visibility_from_wire(source_privacy)) else None),
         default_language=params.text("source[language]", max_length=16),
+        avatar=await _picture(params, "avatar", limit),
+        header=await _picture(params, "header", limit),
     )
-    pending = await c.account_reads.follow_requests_count(account.id)
-    return json_response(
-        render_account(account, base_url(request), source=True, follow_requests_count=pending)
+    return await _credential_account(request, account)
+
+
+@router.delete("/profile/avatar", summary="Go back to the default avatar")
+async def delete_avatar(
+    request: Request, caller: Caller = Depends(scope("write:accounts"))
+) -> Response:
+    account = await container(request).account_actions.do_update_credentials(
+        account_of(caller).id, remove_avatar=True
     )
+    return await _credential_account(request, account)
+
+
+@router.delete("/profile/header", summary="Go back to the default header")
+async def delete_header(
+    request: Request, caller: Caller = Depends(scope("write:accounts"))
+) -> Response:
+    account = await container(request).account_actions.do_update_credentials(
+        account_of(caller).id, remove_header=True
+    )
+    return await _credential_account(request, account)
 
 
 @router.get("/accounts/relationships", summary="Relationships with the given accounts")
@@ -115,7 +170,7 @@ async def lookup(
     account = await container(request).account_reads.lookup(
         params.required_text("acct", max_length=300)
     )
-    return json_response(render_account(account, base_url(request)))
+    return json_response(render_account(account, base_url(request), media_url=media_url(request)))
 
 
 @router.get("/accounts/search", summary="Accounts whose username starts with q")
@@ -125,8 +180,8 @@ async def search(request: Request, _caller: Caller = Depends(scope("read:account
     found = await container(request).account_reads.search(
         params.text("q", max_length=300) or "", limit
     )
-    base = base_url(request)
-    return json_response([render_account(a, base) for a in found])
+    base, url = base_url(request), media_url(request)
+    return json_response([render_account(a, base, media_url=url) for a in found])
 
 
 @router.get("/accounts/{account_id}", summary="A profile")
@@ -134,7 +189,7 @@ async def get_account(
     request: Request, account_id: str, _caller: Caller | None = Depends(read_scope("read:accounts"))
 ) -> Response:
     account = await container(request).account_reads.one(path_id(account_id))
-    return json_response(render_account(account, base_url(request)))
+    return json_response(render_account(account, base_url(request), media_url=media_url(request)))
 
 
 @router.get("/accounts/{account_id}/statuses", summary="An account's statuses the caller may see")

@@ -3,17 +3,27 @@
 from typing import Any
 
 from myna.api.schemas.enums import visibility_to_wire
+from myna.api.schemas.media import MediaUrl
 from myna.lib.clock import iso
 from myna.lib.html import render_plain
 from myna.models import Account
+from myna.reads.accounts import profile_pictures
 from myna.store.relations import Relations
 
 
 def render_account(
-    account: Account, base_url: str, *, source: bool = False, follow_requests_count: int = 0
+    account: Account,
+    base_url: str,
+    *,
+    source: bool = False,
+    follow_requests_count: int = 0,
+    media_url: MediaUrl | None = None,
 ) -> dict[str, Any]:
-    avatar = f"{base_url}/static/avatar.png"
-    header = f"{base_url}/static/header.png"
+    """`media_url` is the storage's `url` (api.deps.media_url); without it, stored pictures
+    are given at the app's own /system/media/, right for the directory storage only."""
+    pictures = profile_pictures(account, media_url, base_url)
+    # Pictures are stored as stills (a GIF keeps its first frame): static is the same file.
+    avatar, header = pictures.avatar, pictures.header
     out: dict[str, Any] = {
         "id": str(account.id),
         "username": account.username,

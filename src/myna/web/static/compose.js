@@ -6,7 +6,7 @@
   var LINK_UNITS = 10;
   var LINK = /https?:\/\/[!-~]+/gi;
   var LINK_TRAILING = ".,;:!?'\")]}*";
-  var COMBINING = /\p{Mn}/u;
+  var COMBINING = /\p{M}/u;  // combining marks of every kind, as lib/text.py
 
   // Whether code point cp belongs to the same visible character as the one before it.
   function joinsPrevious(cp, previous) {
@@ -22,9 +22,14 @@
     var halves = 0;
     var previous = null;
     var regionalOpen = false;
+    var plainAscii = false;  // the visible character being read is, so far, one ASCII code point
     for (var ch of text) {
       var cp = ch.codePointAt(0);
       if (joinsPrevious(cp, previous)) {
+        if (plainAscii && cp >= 0x80) {  // a keycap 1️⃣ or a decomposed é: no longer ASCII
+          halves += 1;
+          plainAscii = false;
+        }
         previous = cp;
         continue;
       }
@@ -39,6 +44,7 @@
         regionalOpen = false;
       }
       halves += cp < 0x80 ? 1 : 2;
+      plainAscii = cp < 0x80;
       previous = cp;
     }
     return halves;
@@ -62,18 +68,52 @@
     return Math.ceil(halves / 2);
   }
 
+  // The picture chooser: one description field per chosen picture, named after its file.
+  function pictures(input) {
+    var box = document.getElementById("compose-pictures");
+    var tooMany = document.getElementById("media-too-many");
+    if (!box) return;
+    var fields = Array.prototype.slice.call(box.querySelectorAll("li.description"));
+    function update() {
+      var files = input.files ? Array.prototype.slice.call(input.files) : [];
+      var max = parseInt(input.dataset.max, 10) || fields.length;
+      fields.forEach(function (field, index) {
+        var file = files[index];
+        field.hidden = !file;
+        var name = field.querySelector(".file-name");
+        if (!name) {
+          name = document.createElement("span");
+          name.className = "file-name";
+          field.querySelector("label").appendChild(name);
+        }
+        name.textContent = file ? " (" + file.name + ")" : "";
+      });
+      if (tooMany) tooMany.hidden = files.length <= max;
+      input.setCustomValidity(files.length > max && tooMany ? tooMany.textContent : "");
+    }
+    input.addEventListener("change", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.getElementById("status");
     var counter = document.getElementById("counter");
     if (!box || !counter) return;
+    var spoiler = document.getElementById("spoiler_text");
     var limit = parseInt(counter.dataset.limit, 10);
     function update() {
-      var left = limit - weiboLength(box.value);
+      // The server counts the content warning with the text.
+      var used = weiboLength(box.value) + (spoiler ? weiboLength(spoiler.value) : 0);
+      var left = limit - used;
       counter.textContent = String(left);
       counter.classList.toggle("over", left < 0);
     }
     box.addEventListener("input", update);
+    if (spoiler) spoiler.addEventListener("input", update);
     update();
+
+    var media = document.getElementById("media");
+    if (media) pictures(media);
 
     // One post per click: a second submit while the first is on its way is dropped.
     box.form.addEventListener("submit", function (event) {
@@ -84,4 +124,7 @@
       box.form.dataset.sending = "1";
     });
   });
+
+  // The length rule, for tests that hold it against the server's lib/text.py.
+  window.MynaText = { weiboLength: weiboLength };
 })();
