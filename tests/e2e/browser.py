@@ -26,6 +26,19 @@ ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The page's form controls and buttons that have no accessible name: no <label>, no
+# aria-label(ledby), no title, and (buttons, links) no text.
+UNLABELLED = """() => Array.from(document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button, a[href]'
+  )).filter(el => {
+    if (el.closest('[hidden]')) return false;
+    if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return false;
+    if (el.title) return false;
+    if (el.labels && el.labels.length) return false;
+    if ((el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent.trim()) return false;
+    if (el.tagName === 'A' && el.getAttribute('aria-hidden') === 'true') return false;
+    return true;
+  }).map(el => el.outerHTML.slice(0, 120))"""
 # Long enough for a live event to cross the server; only reached when something is wrong.
 LIVE_TIMEOUT_MS = 10_000
 
@@ -48,7 +61,10 @@ class Person:
     errors: list[str] = field(default_factory=list)  # what the page's scripts threw or logged
 
     def shot(self, name: str) -> Path:
-        """Saves what this person sees as docs/screenshots/<name>.png."""
+        """Saves what this person sees as docs/screenshots/<name>.png, after checking that
+        every control on the page has a name a screen reader can say."""
+        unnamed = self.page.evaluate(UNLABELLED)
+        assert not unnamed, f"controls without a label on {self.page.url}: {unnamed}"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=False)

@@ -109,6 +109,13 @@ def test_two_people_use_myna_in_their_browsers(people: tuple[Person, Person]) ->
     a.locator("#new-posts").click()
     expect(card(a, "我带相机")).to_be_visible()
     still_there(a)
+    # She likes it where it is: the card changes, the page stays.
+    card(a, "我带相机").locator("form[action$='/favourite'] button").click()
+    liked = card(a, "我带相机").locator("form[action$='/unfavourite'] button")
+    expect(liked).to_have_attribute("aria-pressed", "true")
+    expect(liked).to_contain_text("1")
+    expect(liked).to_be_focused()
+    still_there(a)
 
     # Bob comments on Alice's post from its page; her badge counts it while she stays put.
     a.goto("/notifications")  # the follow so far: read

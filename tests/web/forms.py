@@ -30,10 +30,11 @@ async def submit(
     *,
     page: str = "/",
     files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """POSTs `data` to `action` with the CSRF token of `page`, as the form on it would."""
     form = {"csrf": await csrf(client, page), **(data or {})}
-    return await client.post(action, data=form, files=files)
+    return await client.post(action, data=form, files=files, headers=headers)
 
 
 async def sign_up(client: httpx.AsyncClient, username: str, **fields: str) -> httpx.Response:

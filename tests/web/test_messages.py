@@ -159,6 +159,25 @@ async def test_bad_input_changes_nothing(person: Person, container: Container) -
         assert await row_counts(container.db) == before
 
 
+async def test_nobody_across_a_block_gets_a_message(person: Person, container: Container) -> None:
+    async with (
+        person("alice") as (alice, a),
+        person("bob") as (_bob, b),
+        person("carol") as (
+            _carol,
+            c,
+        ),
+    ):
+        await container.relation_actions.do_block(b.id, a.id)  # bob blocks alice
+        await container.relation_actions.do_block(a.id, c.id)  # alice blocks carol
+        before = await row_counts(container.db)
+        for name in ("bob", "carol", "carol, bob"):
+            r = await start(alice, name, "hello?")
+            assert r.status_code == 422, name
+            assert "You cannot send direct messages to @" in r.text
+        assert await row_counts(container.db) == before
+
+
 async def test_a_third_person_never_sees_a_conversation(
     person: Person, container: Container
 ) -> None:

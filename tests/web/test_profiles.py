@@ -12,7 +12,7 @@ from myna.models import Visibility
 from myna.web.session import COOKIE
 from tests.conftest import MakeUser, User, row_counts
 from tests.pictures import encode, gradient, png
-from tests.web.forms import csrf_of, post_as, sign_in
+from tests.web.forms import csrf_of, post_as, sign_in, submit
 
 
 async def press(client: httpx.AsyncClient, page: str, action: str) -> httpx.Response:
@@ -360,3 +360,33 @@ async def test_profile_page_and_account_rows_show_the_pictures(
     followers = (await client.get("/@bob/following")).text
     # Rows render through _account.html; without the page's media_url they use /system/media/.
     assert account.avatar_key in followers
+
+
+async def test_pinned_posts_head_the_profile(
+    client: httpx.AsyncClient, browser: httpx.AsyncClient, container: Container, make_user: MakeUser
+) -> None:
+    alice, _bob = await make_user("alice"), await make_user("bob")
+    public = await post_as(container, alice, "置顶的这条")
+    private = await post_as(container, alice, "只给粉丝", visibility=Visibility.FOLLOWERS)
+    await post_as(container, alice, "newer than both")
+    await sign_in(client, "alice")
+    for status_id in (public, private):
+        r = await submit(client, f"/web/statuses/{status_id}/pin", {"next": "/@alice"})
+        assert r.status_code == 303
+    page = (await client.get("/@alice")).text
+    pinned = page.split('id="profile-pinned"')[1].split('id="profile-statuses"')[0]
+    assert "置顶的这条" in pinned and "只给粉丝" in pinned and "newer than both" not in pinned
+    assert f'action="/web/statuses/{public}/unpin"' in pinned
+
+    await sign_in(browser, "bob")  # a stranger sees the public pin only
+    page = (await browser.get("/@alice")).text
+    pinned = page.split('id="profile-pinned"')[1].split('id="profile-statuses"')[0]
+    assert "置顶的这条" in pinned and "只给粉丝" not in page
+    before = await row_counts(container.db)
+    r = await submit(browser, f"/web/statuses/{public}/pin")  # not bob's to pin
+    assert r.status_code in (403, 422)
+    assert await row_counts(container.db) == before
+
+    r = await submit(client, f"/web/statuses/{public}/unpin")
+    r = await submit(client, f"/web/statuses/{private}/unpin")
+    assert 'id="profile-pinned"' not in (await client.get("/@alice")).text

@@ -359,3 +359,25 @@ async def test_csrf_field_on_every_card_form(
     token = await csrf(client)
     for form in re.findall(r"<form [^>]*method=\"post\".*?</form>", page, re.S):
         assert f'name="csrf" value="{token}"' in form
+
+
+async def test_a_page_script_may_act_in_place(
+    client: httpx.AsyncClient, container: Container, make_user: MakeUser
+) -> None:
+    """With the fragment header the action answers 204 (the script re-renders the card);
+    without it, a 303 back to the page."""
+    alice = await make_user("alice")
+    await make_user("bob")
+    status = await container.status_actions.do_post(alice.id, NewStatus(text="like me"))
+    await sign_in(client, "bob")
+    script = {"X-Myna-Fragment": "1"}
+    r = await submit(client, f"/web/statuses/{status.id}/favourite", headers=script)
+    assert r.status_code == 204
+    r = await submit(client, f"/web/statuses/{status.id}/unfavourite", {"next": "/tags/x"})
+    assert r.status_code == 303 and r.headers["location"] == "/tags/x"
+    r = await submit(client, f"/web/statuses/{status.id}/reblog", headers=script)
+    assert r.status_code == 204
+    page = (await client.get(f"/web/fragments/statuses?ids={status.id}")).text
+    assert f'action="/web/statuses/{status.id}/unreblog"' in page
+    r = await submit(client, "/web/statuses/123/favourite", headers=script)
+    assert r.status_code == 404  # the script then submits the form itself: the page says why

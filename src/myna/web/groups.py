@@ -26,7 +26,6 @@ from myna.web.messages import (
     bubbles,
     check_message,
     idempotency_key,
-    wants_fragment,
 )
 from myna.web.render import WebRoute
 
@@ -230,7 +229,7 @@ async def post(request: Request, group_id: str) -> Response:
             app_id=caller.app.id,
         ),
     )
-    if wants_fragment(request):
+    if render.wants_fragment(request):
         bundle = await c.status_reads.many(viewer.id, [posted.id])
         return await bubbles(request, viewer, bundle, moderator=view.role in MANAGERS)
     return render.redirect(f"/groups/{gid}")

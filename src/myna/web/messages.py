@@ -36,14 +36,9 @@ RECIPIENTS_MAX = 20
 EXCERPT_CHARS = 60
 # The header a page script sends when it posts a form with fetch and wants the new bubble
 # back instead of a redirect to the whole page.
-FRAGMENT_HEADER = "x-myna-fragment"
 
 _LEADING_MENTION = re.compile(r"\s*@([A-Za-z0-9_]{1,30})(?![A-Za-z0-9_@])")
 _NAME_SEPARATORS = re.compile(r"[\s,，、;；]+")
-
-
-def wants_fragment(request: Request) -> bool:
-    return request.headers.get(FRAGMENT_HEADER) == "1"
 
 
 def _unaddressed(text: str, names: set[str]) -> str:
@@ -201,6 +196,14 @@ async def _recipients(request: Request, viewer: Account, raw: str) -> list[Accou
             found.append(account)
     if not found:
         raise ValidationFailed(_("Say who the message is for."))
+    # A direct message never reaches anyone across a block (docs/streaming.md): say so
+    # rather than start a conversation with nobody in it.
+    relations = await reads.relations(viewer.id, [a.id for a in found])
+    for account in found:
+        if account.id in relations.blocking or account.id in relations.blocked_by:
+            raise ValidationFailed(
+                _("You cannot send direct messages to @%(name)s.") % {"name": account.username}
+            )
     return found
 
 
@@ -369,7 +372,7 @@ async def send(request: Request, conversation_id: str) -> Response:
         posted = await _post_direct(request, caller, full, idempotency_key(form))
     except ValidationFailed as rejected:
         return await chat_page(request, viewer, cid, status=422, error=rejected.message, draft=text)
-    if wants_fragment(request):
+    if render.wants_fragment(request):
         return await bubbles(request, viewer, await c.status_reads.many(viewer.id, [posted.id]))
     return render.redirect(f"/messages/{posted.conversation_id or cid}")
 
@@ -380,8 +383,6 @@ async def mark_read(request: Request, conversation_id: str) -> Response:
     form = await render.form(request)
     cid = render.path_id(conversation_id)
     await session.container(request).conversation_actions.do_read(viewer.id, cid)
-    if wants_fragment(request):
-        return Response(status_code=204)
     return render.back(request, form, f"/messages/{cid}")
 
 
@@ -403,7 +404,7 @@ async def delete_message(request: Request, status_id: str) -> Response:
     form = await render.form(request)
     c = session.container(request)
     deleted = await c.status_actions.do_delete(viewer.id, render.path_id(status_id))
-    if wants_fragment(request):
+    if render.wants_fragment(request):
         return Response(status_code=204)
     if deleted.conversation_id is not None:
         try:

@@ -25,6 +25,8 @@ router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
 PAGE_SIZE = 20
 LIST_SIZE = 40
+PINNED_SHOWN = 5
+
 # Profile tabs: name -> (exclude replies, only media).
 TABS = {"posts": (True, False), "with_replies": (False, False), "media": (False, True)}
 
@@ -61,6 +63,11 @@ async def profile(request: Request, username: str) -> Response:
         exclude_replies=exclude_replies,
         only_media=only_media,
     )
+    pinned = None
+    if tab == "posts" and max_id is None:  # pins head the first page of posts, as on Weibo
+        viewer_id = viewer.id if viewer is not None else None
+        pins = await c.collection_reads.pinned(viewer_id, account.id, Page(limit=PINNED_SHOWN))
+        pinned = pins.bundle
     owner = viewer is not None and viewer.id == account.id
     pending = await c.account_reads.follow_requests_count(account.id) if owner else 0
     tab_query = {"posts": "", "with_replies": "with_replies=1&", "media": "only_media=1&"}[tab]
@@ -76,6 +83,7 @@ async def profile(request: Request, username: str) -> Response:
         owner=owner,
         pending=pending,
         bundle=bundle,
+        pinned=pinned,
         tab=tab,
         paged=max_id is not None,
         older=f"/@{account.username}?{tab_query}max_id={older}" if older else None,

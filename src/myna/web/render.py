@@ -43,6 +43,8 @@ ERROR_STATUS: dict[type[MynaError], int] = {
 
 # Pieces of pages that the live layer (static/myna.js) fetches and inserts.
 FRAGMENTS = "/web/fragments/"
+# Sent by page scripts that submit a form themselves and update the page in place.
+FRAGMENT_HEADER = "x-myna-fragment"
 
 
 class SignInRequired(Exception):
@@ -119,12 +121,20 @@ def local_path(value: str | None, default: str = "/") -> str:
     return value
 
 
+def wants_fragment(request: Request) -> bool:
+    """Whether a page script sent the form and will update the page itself."""
+    return request.headers.get(FRAGMENT_HEADER) == "1"
+
+
 def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
 def back(request: Request, submitted: FormData | None = None, default: str = "/") -> Response:
-    """Back to the page the form was on (its `next` field), after a change."""
+    """Back to the page the form was on (its `next` field), after a change; to a page script
+    that sent the form itself, just "done" (204)."""
+    if wants_fragment(request):
+        return Response(status_code=204)
     wanted = text(submitted, "next") if submitted is not None else ""
     return redirect(local_path(wanted or request.query_params.get("next"), default))
 

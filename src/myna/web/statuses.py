@@ -160,12 +160,31 @@ async def unreblog(request: Request, status_id: str) -> Response:
     return render.back(request, form)
 
 
+@router.post("/web/statuses/{status_id}/pin")
+async def pin(request: Request, status_id: str) -> Response:
+    """Pins one's own post to the top of one's profile (Weibo's 置顶)."""
+    me = await render.me(request)
+    form = await render.form(request)
+    await session.container(request).collection_actions.do_pin(me.id, render.path_id(status_id))
+    return render.back(request, form)
+
+
+@router.post("/web/statuses/{status_id}/unpin")
+async def unpin(request: Request, status_id: str) -> Response:
+    me = await render.me(request)
+    form = await render.form(request)
+    await session.container(request).collection_actions.do_unpin(me.id, render.path_id(status_id))
+    return render.back(request, form)
+
+
 @router.post("/web/statuses/{status_id}/delete")
 async def delete(request: Request, status_id: str) -> Response:
     me = await render.me(request)
     form = await render.form(request)
     deleted = render.path_id(status_id)
     await session.container(request).status_actions.do_delete(me.id, deleted)
+    if render.wants_fragment(request):
+        return Response(status_code=204)
     target = render.local_path(render.text(form, "next"), "/")
     if urlsplit(target).path.rstrip("/").endswith(f"/{deleted}"):
         target = f"/@{me.username}"  # its own page is gone

@@ -2,7 +2,10 @@
 // with it the picture opens in a modal dialog: Esc closes it, the arrow keys (and the buttons)
 // move through the post's pictures, and focus goes back to the picture that was opened.
 // Everything it shows comes from the server-rendered card (links, alt text): no JSON.
-// It also sends the forms of cards inserted live back to the page they are on.
+//
+// It also likes, reposts and deletes in place on timelines: the card's form is sent without
+// leaving the page and the card is replaced by the server's new rendering of it. When anything
+// goes wrong the form is submitted the ordinary way, so the server's page tells what happened.
 (function () {
   "use strict";
 
@@ -108,5 +111,45 @@
     if (!link || typeof HTMLDialogElement === "undefined") return;
     event.preventDefault();
     open(link);
+  });
+  var IN_PLACE = /\/web\/statuses\/\d+\/(favourite|unfavourite|reblog|unreblog|pin|unpin|delete)$/;
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var card = form.closest && form.closest("#timeline article.status");
+    if (!card || !IN_PLACE.test(form.getAttribute("action") || "") || form.dataset.sending) return;
+    event.preventDefault();
+    form.dataset.sending = "1";
+    var deleting = /\/delete$/.test(form.getAttribute("action"));
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "X-Myna-Fragment": "1" },
+    })
+      .then(function (response) {
+        if (response.status !== 204) throw new Error("HTTP " + response.status);
+        if (deleting) {
+          card.remove();
+          return null;
+        }
+        return window.Myna.fragment("/web/fragments/statuses?ids=" + card.id.replace("status-", ""));
+      })
+      .then(function (html) {
+        if (html === null) return;
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("article.status");
+        if (!fresh) return card.remove(); // no longer visible to this reader
+        card.replaceWith(fresh);
+        // Keep the keyboard where it was: on the same button of the new card.
+        var kind = form.getAttribute("action").split("/").pop().replace(/^un/, "");
+        var same = fresh.querySelector('form[action$="' + kind + '"] button');
+        if (same) same.focus();
+      })
+      .catch(function () {
+        delete form.dataset.sending;
+        form.submit();
+      });
   });
 })();
