@@ -6,6 +6,7 @@ import httpx
 
 from myna.actions.statuses import NewStatus
 from myna.container import Container
+from myna.models import Visibility
 from myna.web.session import COOKIE
 from tests.conftest import MakeUser, row_counts
 from tests.web.forms import csrf_of, sign_in, sign_up, submit
@@ -279,3 +280,24 @@ async def test_lists_are_tabs_of_the_home_page(
         r = await client.get(wrong)
         assert r.status_code == 404, wrong
         assert "carol's" not in r.text
+
+
+async def test_the_signed_out_front_page_shows_the_latest_public_posts_only(
+    client: httpx.AsyncClient, container: Container, make_user: MakeUser
+) -> None:
+    alice = await make_user("alice")
+    for text, visibility in [
+        ("大家好，公开的一条", Visibility.PUBLIC),
+        ("quietly public", Visibility.UNLISTED),
+        ("for followers", Visibility.FOLLOWERS),
+        ("@alice to myself", Visibility.DIRECT),
+    ]:
+        await container.status_actions.do_post(
+            alice.id, NewStatus(text=text, visibility=visibility)
+        )
+    page = (await client.get("/")).text
+    latest = page.split('id="latest-heading"')[1]
+    assert "大家好，公开的一条" in latest
+    for hidden in ("quietly public", "for followers", "to myself"):
+        assert hidden not in page
+    assert 'action="/auth/sign_in"' in page

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, Response
 from myna.actions.accounts import Registration, RegistrationRejected
 from myna.lib import passwords
 from myna.lib.ids import parse_id
+from myna.lib.paging import Page
 from myna.models import Account
 from myna.web import i18n, render, session
 from myna.web.render import WebRoute
@@ -22,6 +23,7 @@ router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
 LANG_MAX_AGE = 60 * 60 * 24 * 365
 FRAGMENT_MAX_IDS = 40
+LANDING_POSTS = 10
 
 
 def _problems(
@@ -64,8 +66,17 @@ async def landing(request: Request, status: int = 200, **context: Any) -> HTMLRe
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context.setdefault("next", render.local_path(request.query_params.get("next"), ""))
-    open_ = session.container(request).settings.registrations_open
-    return await render.render(request, "landing.html", status, registrations_open=open_, **context)
+    c = session.container(request)
+    # What is being said here now: the newest public posts, as anyone may read them.
+    latest = await c.status_reads.public(None, Page(limit=LANDING_POSTS))
+    return await render.render(
+        request,
+        "landing.html",
+        status,
+        registrations_open=c.settings.registrations_open,
+        latest=latest,
+        **context,
+    )
 
 
 async def _signed_in(request: Request, account: Account, next_: str) -> Response:
