@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,17 @@ async def _truncate(url: str) -> None:
         await db.engine.dispose()
 
 
+def _fresh_postgres(url: str) -> None:
+    run_migrations(url)
+    asyncio.run(_truncate(url))
+
+
 def _database_url(workdir: Path) -> str:
     if POSTGRES_URL:
-        run_migrations(POSTGRES_URL)
-        asyncio.run(_truncate(POSTGRES_URL))
+        # In a thread of its own: both steps run an event loop, and a browser test's
+        # Playwright may already be running one in this thread.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(_fresh_postgres, POSTGRES_URL).result()
         return POSTGRES_URL
     return f"sqlite+aiosqlite:///{workdir / 'myna.db'}"
 

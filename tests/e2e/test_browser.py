@@ -22,7 +22,7 @@ STAYED = "window.__myna_stayed === true"
 
 
 @pytest.fixture(scope="module")
-def people(browser: Browser, server: str) -> Iterator[tuple[Person, Person]]:
+def people(server: str, browser: Browser) -> Iterator[tuple[Person, Person]]:
     alice = open_person(browser, server, "alice", "en-US")
     bob = open_person(browser, server, "bob", "zh-CN", phone=True)
     yield alice, bob
@@ -58,6 +58,8 @@ def card(page: Page, text: str):  # type: ignore[no-untyped-def]
 
 
 def stays(page: Page) -> None:
+    """Marks the page, once it listens: its live connection has its streams in place."""
+    expect(page.locator("html[data-live='1']")).to_have_count(1)
     page.evaluate(STAY)
 
 

@@ -17,7 +17,7 @@ def _public_count(server: str) -> int:
     return len(httpx.get(f"{server}/api/v1/timelines/public?limit=40").json())
 
 
-def test_the_page_tells_what_is_wrong_and_nothing_changes(browser: Browser, server: str) -> None:
+def test_the_page_tells_what_is_wrong_and_nothing_changes(server: str, browser: Browser) -> None:
     person = open_person(browser, server, "mallory", "zh-CN")
     page = person.page
     sign_up(page, "mallory")

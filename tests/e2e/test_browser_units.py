@@ -24,7 +24,7 @@ MORE = [
 ]
 
 
-def test_the_page_counts_like_the_server(browser: Browser, server: str) -> None:
+def test_the_page_counts_like_the_server(server: str, browser: Browser) -> None:
     person = open_person(browser, server, "counter", "en-US")
     page = person.page
     page.goto("/")  # the signed-out front page, which has no compose box: load the script
@@ -38,7 +38,7 @@ def test_the_page_counts_like_the_server(browser: Browser, server: str) -> None:
     person.context.close()
 
 
-def test_the_counter_shows_what_is_left_as_the_person_types(browser: Browser, server: str) -> None:
+def test_the_counter_shows_what_is_left_as_the_person_types(server: str, browser: Browser) -> None:
     person = open_person(browser, server, "typist", "zh-CN")
     page = person.page
     page.goto("/")

@@ -9,6 +9,7 @@ import socket
 import struct
 
 import httpx
+import orjson
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
@@ -412,3 +413,18 @@ async def test_many_connections_of_one_user_each_receive(
     again = await post(bob, "still to the others")
     for listener in [*(s.listener for s in sockets[1:]), sse.listener]:
         await arrives(listener, again)
+
+
+async def test_a_ping_is_answered_once_the_subscriptions_before_it_are_in_place(
+    server: str, post: Post, act: Act, make_user: MakeUser
+) -> None:
+    alice, bob = await make_user("alice"), await make_user("bob")
+    await act(alice, f"/api/v1/accounts/{bob.id}/follow")
+    async with connect(ws_url(server), subprotocols=[alice.token]) as ws:  # type: ignore[list-item]
+        await ws.send('{"type": "subscribe", "stream": "user"}')
+        await ws.send('{"type": "ping"}')
+        assert orjson.loads(await ws.recv()) == {"stream": [], "event": "pong"}
+        status = await post(bob, "right after the pong")  # nothing sent after it is missed
+        async with asyncio.timeout(10):
+            frame = orjson.loads(await ws.recv())
+        assert frame["event"] == "update" and status["id"] in frame["payload"]

@@ -25,6 +25,7 @@ MAX_CLIENT_MESSAGE = 16 * 1024  # bytes: subscribe/unsubscribe/typing messages a
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN = 1013
 CLOSE_POLICY = 1008
+PONG = '{"stream":[],"event":"pong"}'
 
 
 def _container(conn: HTTPConnection) -> Container:
@@ -182,6 +183,10 @@ async def _handle(ws: WebSocket, connection: Connection, data: dict[str, Any]) -
                 await connection.subscribe(stream, tag)
             else:
                 await connection.unsubscribe(stream, tag)
+        elif kind == "ping":
+            # Myna: answered once everything sent before it on this socket is done, so a
+            # client knows its subscriptions are in place (and can catch up from there).
+            await ws.send_text(PONG)
         elif kind == "typing" and "group" in data:
             await connection.hub.group_typing(connection, data.get("group"))
         elif kind == "typing":

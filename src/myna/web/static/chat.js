@@ -219,8 +219,9 @@
 
     if (!id) return; // a new conversation: nothing to listen to until it exists
 
-    // Back after the connection dropped: fetch what was said meanwhile.
-    Myna.on("reconnected", function () {
+    // Once listening (and again after the connection dropped): fetch what was said since the
+    // page was drawn, so nothing said in between is missed.
+    function catchUp() {
       var bubbles = log.querySelectorAll(".bubble[id^='message-']");
       var last = bubbles.length ? bubbles[bubbles.length - 1].id.slice("message-".length) : "";
       if (!panel.dataset.sinceUrl || !last) return;
@@ -230,7 +231,9 @@
         },
         function () {}
       );
-    });
+    }
+    Myna.on("connected", catchUp);
+    Myna.on("reconnected", catchUp);
 
     Myna.on("conversation", function (conversation, stream) {
       if (kind !== "direct" || stream[0] !== "direct" || !conversation) return;

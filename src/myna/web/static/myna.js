@@ -54,15 +54,21 @@
       wanted.forEach(function (name) {
         send(subscription(name));
       });
-      document.documentElement.dataset.live = "1";
-      emit(openedOnce ? "reconnected" : "connected", null, null);
-      openedOnce = true;
+      // The server answers a ping after the subscriptions before it are in place: only then
+      // is the page live, and only then may scripts catch up on what they missed.
+      send({ type: "ping" });
     });
     socket.addEventListener("message", function (message) {
       var data;
       try {
         data = JSON.parse(message.data);
       } catch (error) {
+        return;
+      }
+      if (data.event === "pong") {
+        document.documentElement.dataset.live = "1";
+        emit(openedOnce ? "reconnected" : "connected", null, null);
+        openedOnce = true;
         return;
       }
       if (!data.event) return;
