@@ -237,6 +237,7 @@ def start_server(database_url: str, redis_url: str, port: int, workdir: Path) ->
         MYNA_BASE_URL=base,
         MYNA_LOG_LEVEL="warning",
         MYNA_SECRET_KEY="bench-" + secrets.token_hex(8),
+        MYNA_RATE_LIMITS_ENABLED="false",  # load from a few tokens, not a throttling test
     )
     log = workdir / "server.log"
     with log.open("wb") as out:

@@ -126,6 +126,7 @@ def mode_env(database_url: str, redis_url: str, prefix: str, base: str, workdir:
         MYNA_LOG_LEVEL="warning",
         MYNA_SECRET_KEY="bench-" + secrets.token_hex(8),
         MYNA_MEDIA_DIR=str(workdir / "media"),
+        MYNA_RATE_LIMITS_ENABLED="false",  # load from a few tokens, not a throttling test
         PYTHONUNBUFFERED="1",
     )
     if threshold:

@@ -32,6 +32,11 @@ REDIS_URL = os.environ.get("MYNA_TEST_REDIS_URL")
 BASE_URL = "http://testserver"
 SCALE_MODE = bool(POSTGRES_URL and REDIS_URL)
 
+# Rate limits are on by default, and the suite makes far more calls per token and address than
+# they allow: every Settings a test builds reads this from the environment and leaves them off;
+# the tests of rate limiting turn them on explicitly (tests/api/test_rate_limits.py).
+os.environ.setdefault("MYNA_RATE_LIMITS_ENABLED", "false")
+
 
 def scale_settings() -> dict[str, str]:
     """Settings that put a test on Redis in scale mode: the URL and a fresh key prefix."""

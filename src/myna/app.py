@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from myna import __version__
-from myna.api import errors
+from myna.api import errors, openapi
 from myna.api.mastodon import (
     accounts,
     bookmarks,
@@ -27,11 +27,15 @@ from myna.api.mastodon import (
     timelines,
 )
 from myna.api.myna import groups, presence
+from myna.api.myna import webhooks as webhook_routes
+from myna.api.ratelimits import RateLimits
+from myna.api.schemas import webhooks as webhook_payloads
 from myna.config import Settings
 from myna.container import Container, build
 from myna.oauth import routes as oauth_routes
 from myna.streaming import routes as streaming_routes
 from myna.streaming.hub import Hub
+from myna.web import developers as web_developers
 from myna.web import groups as web_groups
 from myna.web import home as web_home
 from myna.web import media as media_files
@@ -48,6 +52,7 @@ STATIC = Path(__file__).parent / "web" / "static"
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     settings = settings or Settings()
     services = container or build(settings)
+    webhook_payloads.install(services)  # this process sends webhooks
 
     hub = Hub(services)
 
@@ -77,7 +82,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             'Errors are JSON: {"error": ..., "error_description": ...}.'
         ),
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by api.openapi.install, without a CDN
         redoc_url=None,
         default_response_class=Response,
         lifespan=lifespan,
@@ -85,6 +90,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = services
     app.state.hub = hub
     errors.install(app)
+    # Inside Starlette's error middleware, outside the routes: error answers get the headers too.
+    app.add_middleware(
+        RateLimits,
+        limiter=services.rate_limiter,
+        tokens=services.token_reads,
+        usage=services.app_usage,
+    )
     for module in (
         instance,
         accounts,
@@ -101,6 +113,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         conversations,
         presence,
         groups,
+        webhook_routes,
     ):
         app.include_router(module.router)
     app.include_router(oauth_routes.router)
@@ -114,10 +127,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         web_messages,
         web_groups,
         web_settings,
+        web_developers,
         web_profiles,  # last: /@{username} and /@{username}/{id} match many paths
     ):
         app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app)
     return app
 
 

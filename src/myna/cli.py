@@ -32,6 +32,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         log_level=settings.log_level,
         proxy_headers=True,
+        # One setting says whose X-Forwarded-For to believe, here and in the rate limiter.
+        forwarded_allow_ips=settings.trusted_proxies or "127.0.0.1",
         server_header=False,
         # WebSocket pings keep idle streaming connections alive through proxies and find dead
         # peers; client messages are tiny, so a large frame is refused by the server itself.

@@ -1,8 +1,10 @@
 """Settings: the only reader of MYNA_* environment variables."""
 
+import ipaddress
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+import limits
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -80,9 +82,89 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="A failed job is tried again after 1, 2, 4, ... times this"
     )
     worker_concurrency: int = Field(default=10, ge=1, description="Jobs one worker runs at once")
+    # Webhooks (docs/api.md): apps' subscriptions to events, POSTed signed to their URLs.
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks reach loopback and private addresses (tests, intranets); "
+        "off, they are refused when subscribing and again at every delivery",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long a webhook receiver has to answer"
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A failed webhook delivery is tried again after 1, 6, 36, ... times this "
+        "(at most a day apart)",
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Attempts of one webhook delivery before giving up"
+    )
+    webhook_max_subscriptions: int = Field(
+        default=10, ge=1, description="Webhook subscriptions one app may have"
+    )
+    webhook_delivery_retention_days: int = Field(
+        default=7, ge=1, description="Webhook deliveries are logged for this many days"
+    )
     registrations_open: bool = True
     access_token_ttl_days: int = Field(default=0, ge=0, description="0: tokens do not expire")
     secret_key: str = Field(default="", description="Signs web sessions; random if empty")
+    # Rate limits (docs/api.md): limits' notation, "300/5 minutes"; empty turns one off.
+    rate_limits_enabled: bool = Field(
+        default=True, description="Rate-limit the API (X-RateLimit-* headers, 429 over a limit)"
+    )
+    rate_limit_token: str = Field(
+        default="300/5 minutes", description="Calls per access token (Mastodon's default)"
+    )
+    rate_limit_app: str = Field(
+        default="3000/5 minutes",
+        description="Calls of all the tokens of one app together; empty: no per-app limit",
+    )
+    rate_limit_ip: str = Field(
+        default="300/5 minutes",
+        description="Anonymous calls (and calls with a token that is not valid) per address",
+    )
+    rate_limit_sign_up: str = Field(
+        default="5/30 minutes",
+        description="Sign-up attempts per address, API and web form together",
+    )
+    rate_limit_statuses: str = Field(
+        default="300/3 hours", description="Statuses (posts and reposts) one account creates"
+    )
+    rate_limit_media: str = Field(
+        default="30/30 minutes", description="Media uploads of one account"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed for the client's address; empty: none",
+    )
+
+    @field_validator(
+        "rate_limit_token",
+        "rate_limit_app",
+        "rate_limit_ip",
+        "rate_limit_sign_up",
+        "rate_limit_statuses",
+        "rate_limit_media",
+    )
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        if value.strip():
+            try:
+                limits.parse(value)
+            except ValueError as error:
+                raise ValueError(f"not a rate limit like '300/5 minutes': {value!r}") from error
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # ValueError names the part
+        return value
+
     log_level: str = "info"
     # Media (pictures). Files go to media_dir unless media_s3_bucket names a bucket.
     max_media_attachments: int = Field(

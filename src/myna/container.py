@@ -3,11 +3,13 @@ CLI) hold one Container; routes take the one service they need from it."""
 
 from dataclasses import dataclass
 
+from myna import __version__
 from myna.actions.accounts import AccountActions
 from myna.actions.apps import AppActions
 from myna.actions.collections import CollectionActions
 from myna.actions.conversations import ConversationActions
 from myna.actions.filters import FilterActions
+from myna.actions.group_apps import GroupAppActions
 from myna.actions.groups import GroupActions
 from myna.actions.housekeeping import Housekeeping
 from myna.actions.lists import ListActions
@@ -20,20 +22,35 @@ from myna.actions.relations import RelationActions
 from myna.actions.scheduled import ScheduledActions
 from myna.actions.statuses import StatusActions
 from myna.actions.timelines import TimelineActions
+from myna.actions.webhooks import Limits as WebhookLimits
+from myna.actions.webhooks import WebhookActions
 from myna.backends.broker import Broker, LocalBroker, RedisBroker
 from myna.backends.jobs import ArqJobs, Handler, InlineJobs, Jobs
 from myna.backends.presence import LocalPresence, Presence, RedisPresence
+from myna.backends.ratelimit import (
+    Bucket,
+    RateLimiter,
+    memory_limiter,
+    parse_limit,
+    parse_networks,
+    redis_limiter,
+)
 from myna.backends.redis_timelines import RedisTimelines
 from myna.backends.storage import DirectoryStorage, S3Storage, Storage
 from myna.backends.timelines import DerivedFeeds, SqlTimelines, TimelineBackend
+from myna.backends.usage import UsageCounter
+from myna.backends.webhooks import JOB as WEBHOOK_JOB
+from myna.backends.webhooks import WebhookSender
 from myna.config import Settings
 from myna.db.database import Database
 from myna.lib.images import Limits
 from myna.reads.accounts import AccountReads
+from myna.reads.apps import AppReads
 from myna.reads.collections import CollectionReads
 from myna.reads.conversations import ConversationReads
 from myna.reads.edits import EditReads
 from myna.reads.filters import FilterReads
+from myna.reads.group_apps import GroupAppReads
 from myna.reads.groups import GroupReads
 from myna.reads.lists import ListReads
 from myna.reads.markers import MarkerReads
@@ -44,6 +61,7 @@ from myna.reads.scheduled import ScheduledReads
 from myna.reads.statuses import StatusReads
 from myna.reads.streaming import StreamReads
 from myna.reads.tokens import TokenReads
+from myna.reads.webhooks import WebhookReads
 
 
 @dataclass
@@ -87,13 +105,25 @@ class Container:
     # The timeline store when its feeds live apart from the database (Redis), else None.
     derived_feeds: DerivedFeeds | None
     timeline_actions: TimelineActions
+    webhook_actions: WebhookActions
+    webhook_reads: WebhookReads
     # What background jobs there are: name -> the service method that does the work.
     job_handlers: dict[str, Handler]
     poll_actions: PollActions
     poll_reads: PollReads
+    # Counts calls per token, app, address and account (api/ratelimits.py applies it).
+    rate_limiter: RateLimiter
+    # Calls and errors per app and day, counted in memory and flushed by housekeeping.
+    app_usage: UsageCounter
+    app_reads: AppReads
+    group_app_actions: GroupAppActions
+    group_app_reads: GroupAppReads
 
     async def close(self) -> None:
+        await self.webhook_actions.close()  # first: its tasks use the jobs and the database
+        await self.app_usage.close()  # the counts since the last flush
         await self.jobs.close()
+        await self.rate_limiter.close()
         await self.broker.close()
         await self.presence.close()
         await self.timelines.close()
@@ -127,6 +157,44 @@ def build_timelines(settings: Settings, jobs: Jobs | None = None) -> TimelineBac
     return SqlTimelines()
 
 
+def build_rate_limiter(settings: Settings) -> RateLimiter:
+    configured = {
+        Bucket.TOKEN: settings.rate_limit_token,
+        Bucket.APP: settings.rate_limit_app,
+        Bucket.ADDRESS: settings.rate_limit_ip,
+        Bucket.SIGN_UP: settings.rate_limit_sign_up,
+        Bucket.STATUSES: settings.rate_limit_statuses,
+        Bucket.MEDIA: settings.rate_limit_media,
+    }
+    limits = {
+        bucket: item
+        for bucket, text in configured.items()
+        if settings.rate_limits_enabled and (item := parse_limit(text)) is not None
+    }
+    trusted = parse_networks(settings.trusted_proxies)
+    if not limits:
+        return RateLimiter(None, {}, trusted_proxies=trusted)
+    if settings.redis_url:
+        return redis_limiter(settings.redis_url, settings.redis_prefix, limits, trusted)
+    return memory_limiter(limits, trusted)
+
+
+def build_webhooks(settings: Settings, db: Database, jobs: Jobs) -> WebhookActions:
+    sender = WebhookSender(
+        timeout=settings.webhook_timeout_seconds,
+        allow_private=settings.webhooks_allow_private,
+        user_agent=f"Myna/{__version__} webhooks (+{settings.base_url.rstrip('/')})",
+    )
+    limits = WebhookLimits(
+        timeout=settings.webhook_timeout_seconds,
+        retry_base=settings.webhook_retry_base_seconds,
+        max_attempts=settings.webhook_max_attempts,
+        max_subscriptions=settings.webhook_max_subscriptions,
+        retention_days=settings.webhook_delivery_retention_days,
+    )
+    return WebhookActions(db, jobs, sender, limits)
+
+
 def build(settings: Settings) -> Container:
     db = Database(settings.database_url)
     storage = build_storage(settings)
@@ -156,6 +224,8 @@ def build(settings: Settings) -> Container:
         if settings.redis_url
         else LocalPresence()
     )
+    webhook_actions = build_webhooks(settings, db, jobs)
+    handlers[WEBHOOK_JOB] = webhook_actions.deliver
     threshold = settings.fanout_pull_threshold
     status_actions = StatusActions(
         db,
@@ -164,6 +234,7 @@ def build(settings: Settings) -> Container:
         base_url=settings.base_url,
         max_units=settings.max_status_units,
         pull_threshold=threshold,
+        webhooks=webhook_actions,
         media=media_actions,
         poll_limits=PollLimits(
             max_options=settings.max_poll_options,
@@ -174,11 +245,14 @@ def build(settings: Settings) -> Container:
     )
     poll_actions = PollActions(db, broker)
     scheduled_actions = ScheduledActions(db, status_actions, media_actions)
+    app_usage = UsageCounter(db)
     housekeeping = Housekeeping(
         [
+            ("app usage", app_usage.flush),
             ("scheduled statuses", scheduled_actions.sweep),
             ("poll endings", poll_actions.sweep),
             ("unattached uploads", media_actions.sweep),
+            ("webhook deliveries", webhook_actions.sweep),
         ]
     )
     return Container(
@@ -189,7 +263,7 @@ def build(settings: Settings) -> Container:
         app_actions=AppActions(db, broker, settings.access_token_ttl_days),
         broker=broker,
         status_actions=status_actions,
-        relation_actions=RelationActions(db, timelines, broker),
+        relation_actions=RelationActions(db, timelines, broker, webhooks=webhook_actions),
         notification_actions=NotificationActions(db),
         marker_actions=MarkerActions(db),
         status_reads=StatusReads(db, timelines, pull_threshold=threshold),
@@ -202,7 +276,7 @@ def build(settings: Settings) -> Container:
         conversation_actions=ConversationActions(db, broker),
         presence_actions=PresenceActions(db, presence, broker),
         conversation_reads=ConversationReads(db, presence),
-        group_actions=GroupActions(db, broker),
+        group_actions=GroupActions(db, broker, webhooks=webhook_actions),
         group_reads=GroupReads(db, presence),
         list_actions=ListActions(db, timelines),
         list_reads=ListReads(db, timelines),
@@ -220,7 +294,14 @@ def build(settings: Settings) -> Container:
         jobs=jobs,
         derived_feeds=derived_feeds,
         timeline_actions=TimelineActions(db, derived_feeds),
+        webhook_actions=webhook_actions,
+        webhook_reads=WebhookReads(db),
         job_handlers=handlers,
         poll_actions=poll_actions,
         poll_reads=PollReads(db),
+        rate_limiter=build_rate_limiter(settings),
+        app_usage=app_usage,
+        app_reads=AppReads(db, app_usage),
+        group_app_actions=GroupAppActions(db),
+        group_app_reads=GroupAppReads(db),
     )

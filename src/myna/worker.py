@@ -10,6 +10,7 @@ import logging
 import time
 from typing import Any, cast
 
+from myna.api.schemas import webhooks as webhook_payloads
 from myna.backends.jobs import MAX_TRIES, ArqJobs, FailedJob, Handler, backoff
 from myna.config import Settings
 from myna.container import Container, build
@@ -47,6 +48,7 @@ def worker_for(settings: Settings, container: Container, *, burst: bool = False)
     jobs = container.jobs
     if not isinstance(jobs, ArqJobs):
         raise SystemExit("myna worker needs MYNA_REDIS_URL (scale mode)")
+    webhook_payloads.install(container)  # deliver_webhook renders entities as the API does
 
     async def housekeeping(_ctx: dict[str, Any]) -> None:
         await container.housekeeping.run_once()

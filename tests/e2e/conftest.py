@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,14 @@ def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start `myna serve` (which migrates first), yield its base URL, stop it afterwards."""
-    workdir = tmp_path_factory.mktemp("e2e")
+    with running_server(tmp_path_factory.mktemp("e2e")) as base:
+        yield base
+
+
+@contextmanager
+def running_server(workdir: Path, **settings: str) -> Iterator[str]:
+    """`myna serve` in `workdir`, for a module's own server: `settings` are more MYNA_*
+    variables (`rate_limits_enabled="true"` is MYNA_RATE_LIMITS_ENABLED=true)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
@@ -113,10 +121,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         # A client thread blocked reading an SSE stream notices that it was closed only when
         # the next bytes arrive; a short heartbeat lets streaming tests end promptly.
         MYNA_STREAMING_HEARTBEAT_SECONDS="0.5",
+        # Client tests make more calls than the default limits allow; tests of limits turn
+        # them on (Deployment.settings, or a server of their own).
+        MYNA_RATE_LIMITS_ENABLED="false",
         PYTHONUNBUFFERED="1",
     )
     scale = scale_settings()
     env.update({f"MYNA_{name.upper()}": value for name, value in scale.items()})
+    env.update({f"MYNA_{name.upper()}": value for name, value in settings.items()})
     log = workdir / "server.log"
     command = [
         sys.executable,
@@ -161,6 +173,7 @@ class Deployment:
             MYNA_REDIS_URL=REDIS_URL or "",
             MYNA_REDIS_PREFIX=self.prefix,
             MYNA_LOG_LEVEL="warning",
+            MYNA_RATE_LIMITS_ENABLED="false",  # on when `settings` say so
             PYTHONUNBUFFERED="1",
         )
         env.update(self.settings)

@@ -12,6 +12,7 @@ from myna.lib.errors import ValidationFailed
 from myna.lib.ids import new_id
 from myna.models import OAuthApp, OAuthToken
 from myna.policy import scopes as scope_rules
+from myna.policy.apps import access_own_app
 from myna.store import oauth as store
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -43,6 +44,23 @@ def check_scopes(raw: str | None) -> list[str]:
     return requested
 
 
+def check_app(
+    name: str, website: str | None, redirect_uris: str, scopes: str | None
+) -> tuple[str, str | None, list[str], list[str]]:
+    """A registration's fields, checked: name, website, redirect URIs, scopes."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("Validation failed: Application name can't be blank")
+    if len(name) > 200:
+        raise ValidationFailed("Validation failed: Application name is too long (at most 200)")
+    uris = check_redirect_uris(redirect_uris)
+    granted = check_scopes(scopes)
+    website = (website or "").strip() or None
+    if website and (len(website) > 2000 or not website.startswith(("http://", "https://"))):
+        raise ValidationFailed("Validation failed: Website must be an http(s) URL")
+    return name, website, uris, granted
+
+
 class AppActions:
     def __init__(self, db: Database, broker: Publisher, token_ttl_days: int = 0) -> None:
         self.db = db
@@ -58,20 +76,14 @@ class AppActions:
         website: str | None,
         owner_id: int | None = None,
     ) -> NewApp:
-        name = name.strip()
-        if not name:
-            raise ValidationFailed("Validation failed: Application name can't be blank")
-        if len(name) > 200:
-            raise ValidationFailed("Validation failed: Application name is too long (at most 200)")
-        uris = check_redirect_uris(redirect_uris)
-        granted = check_scopes(scopes)
-        if website and (len(website) > 2000 or not website.startswith(("http://", "https://"))):
-            raise ValidationFailed("Validation failed: Website must be an http(s) URL")
+        """`owner_id`: the account registering it in the developer portal (None through
+        POST /api/v1/apps, which needs no token)."""
+        name, website, uris, granted = check_app(name, website, redirect_uris, scopes)
         client_secret = secrets.new_token()
         app = OAuthApp(
             id=new_id(),
             name=name,
-            website=website or None,
+            website=website,
             redirect_uris="\n".join(uris),
             scopes=" ".join(granted),
             client_id=secrets.new_token(24),
@@ -82,6 +94,48 @@ class AppActions:
         async with self.db.transaction() as session:
             await store.add_app(session, app)
         return NewApp(app=app, client_secret=client_secret)
+
+    # The developer portal: the owner manages their app. Someone else's app is missing.
+
+    async def do_update_app(
+        self,
+        owner_id: int,
+        app_id: int,
+        *,
+        name: str,
+        redirect_uris: str,
+        scopes: str | None,
+        website: str | None,
+    ) -> OAuthApp:
+        """Tokens already issued keep the scopes they were granted; new authorizations may
+        ask only for the app's new scopes."""
+        name, website, uris, granted = check_app(name, website, redirect_uris, scopes)
+        async with self.db.transaction() as session:
+            app = await access_own_app(session, owner_id, app_id)
+            app.name = name
+            app.website = website
+            app.redirect_uris = "\n".join(uris)
+            app.scopes = " ".join(granted)
+        return app
+
+    async def do_rotate_secret(self, owner_id: int, app_id: int) -> NewApp:
+        """A new client secret; the old one stops working at once (the token endpoint and
+        revocation check the digest). Tokens already issued keep working: rotating a leaked
+        secret should not sign every user out (deleting the app does that)."""
+        client_secret = secrets.new_token()
+        async with self.db.transaction() as session:
+            app = await access_own_app(session, owner_id, app_id)
+            app.client_secret_digest = secrets.digest(client_secret)
+        return NewApp(app=app, client_secret=client_secret)
+
+    async def do_delete_app(self, owner_id: int, app_id: int) -> None:
+        """The app goes with its tokens (their streams close after commit), codes, webhook
+        subscriptions and usage, in one transaction."""
+        async with self.db.transaction() as session:
+            await access_own_app(session, owner_id, app_id)
+            for token in await store.live_tokens_of_app(session, app_id, utcnow()):
+                announce_revoked(session, self.broker, token.id, token.account_id)
+            await store.delete_app(session, app_id)
 
     async def do_issue_token(
         self, app_id: int, account_id: int | None, scopes: str

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from myna.actions.webhooks import WebhookActions
 from myna.db.database import Database
 from myna.events import messages as channels_for
 from myna.events.messages import Message
@@ -25,6 +26,7 @@ from myna.models import (
 from myna.policy import groups as rules
 from myna.policy.access import access_account, access_interactable_account
 from myna.policy.visibility import counted_in_profile
+from myna.policy.webhooks import GROUP_MEMBER_JOINED
 from myna.store import accounts as account_store
 from myna.store import groups as store
 
@@ -86,9 +88,12 @@ def check_role(value: str) -> GroupRole:
 
 
 class GroupActions:
-    def __init__(self, db: Database, broker: Publisher) -> None:
+    def __init__(
+        self, db: Database, broker: Publisher, *, webhooks: WebhookActions | None = None
+    ) -> None:
         self.db = db
         self.broker = broker
+        self.webhooks = webhooks
 
     def _membership_changed(self, session: AsyncSession, account_id: int) -> None:
         """The account's streams reload what they know of it after commit (its groups among
@@ -121,6 +126,10 @@ class GroupActions:
         if added:
             await store.adjust_counts(session, group_id, members=1)
             self._membership_changed(session, account_id)
+            if self.webhooks is not None:  # recorded here, sent after commit
+                await self.webhooks.on_group_event(
+                    session, GROUP_MEMBER_JOINED, group_id, account_id
+                )
 
     async def _drop_member(self, session: AsyncSession, group_id: int, account_id: int) -> None:
         """End the account's membership, request and invitation, whichever it has."""

@@ -1,6 +1,7 @@
 """Work that is due by the clock rather than by a request: scheduled statuses whose time has
-come, polls that ended, uploads nobody attached. Each sweep is safe to run in several
-processes at once, so every server runs the loop (issue 6 moves it to job workers)."""
+come, polls that ended, uploads nobody attached, the apps' call counts this process holds.
+Each sweep is safe to run in several processes at once, so every server runs the loop (issue 6
+moves it to job workers)."""
 
 import asyncio
 import logging

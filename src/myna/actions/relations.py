@@ -4,6 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.actions.lists import forget_unfollowed
 from myna.actions.notifications import notify
+from myna.actions.webhooks import WebhookActions
 from myna.backends.timelines import TimelineBackend
 from myna.db.database import Database
 from myna.events import messages as channels_for
@@ -15,6 +16,7 @@ from myna.lib.ids import new_id
 from myna.models import Block, Follow, FollowRequest, Mute, NotificationType
 from myna.policy.access import access_account, access_interactable_account
 from myna.policy.audience import brought_home_on_follow
+from myna.policy.webhooks import FOLLOW, FOLLOW_REQUEST
 from myna.store import accounts as account_store
 from myna.store import notifications as notification_store
 from myna.store import relations as store
@@ -22,10 +24,18 @@ from myna.store.upsert import insert_ignore
 
 
 class RelationActions:
-    def __init__(self, db: Database, timelines: TimelineBackend, broker: Publisher) -> None:
+    def __init__(
+        self,
+        db: Database,
+        timelines: TimelineBackend,
+        broker: Publisher,
+        *,
+        webhooks: WebhookActions | None = None,
+    ) -> None:
         self.db = db
         self.timelines = timelines
         self.broker = broker
+        self.webhooks = webhooks
 
     def _changed(self, session: AsyncSession, *account_ids: int) -> None:
         """Streams of these accounts reload their follows, blocks and mutes after commit."""
@@ -85,6 +95,7 @@ class RelationActions:
                         from_account_id=viewer_id,
                         type_=NotificationType.FOLLOW_REQUEST,
                     )
+                    await self._webhook(session, FOLLOW_REQUEST, target_id, viewer_id)
                 return
             if not await self._start_following(session, viewer_id, target_id, **options):
                 return
@@ -95,6 +106,13 @@ class RelationActions:
                 from_account_id=viewer_id,
                 type_=NotificationType.FOLLOW,
             )
+            await self._webhook(session, FOLLOW, target_id, viewer_id)
+
+    async def _webhook(
+        self, session: AsyncSession, event: str, target_id: int, follower_id: int
+    ) -> None:
+        if self.webhooks is not None:  # recorded here, sent after commit
+            await self.webhooks.on_follow(session, event, target_id, follower_id)
 
     async def _start_following(
         self,
@@ -179,6 +197,7 @@ class RelationActions:
                     from_account_id=requester_id,
                     type_=NotificationType.FOLLOW,
                 )
+                await self._webhook(session, FOLLOW, viewer_id, requester_id)
 
     async def do_reject_request(self, viewer_id: int, requester_id: int) -> None:
         async with self.db.transaction() as session:

@@ -9,6 +9,7 @@ from myna.actions.conversations import forget_direct, record_direct
 from myna.actions.media import MediaActions
 from myna.actions.notifications import notify
 from myna.actions.polls import NewPoll, PollLimits, add_poll, change_poll, check_new_poll
+from myna.actions.webhooks import WebhookActions
 from myna.backends.timelines import TimelineBackend
 from myna.db.database import Database
 from myna.events import messages as channels_for
@@ -133,6 +134,7 @@ class StatusActions:
         pull_threshold: int,
         poll_limits: PollLimits | None = None,
         media: MediaActions | None = None,
+        webhooks: WebhookActions | None = None,
     ) -> None:
         self.db = db
         self.timelines = timelines
@@ -142,6 +144,7 @@ class StatusActions:
         self.pull_threshold = pull_threshold
         self.poll_limits = poll_limits or PollLimits()
         self.media = media
+        self.webhooks = webhooks
 
     def check(self, new: NewStatus) -> None:
         """What can be told of a post without the database (scheduling checks it early)."""
@@ -312,6 +315,8 @@ class StatusActions:
                 type_=NotificationType.QUOTE,
                 status_id=status.id,
             )
+        if self.webhooks is not None:  # recorded here, sent after commit
+            await self.webhooks.on_status(session, status, [a.id for a in mentioned])
         return status
 
     async def _list_audience_among(

@@ -3,6 +3,7 @@ the bearer token and checks the scope (401 without a valid token, 403 without th
 
 from collections.abc import Awaitable, Callable
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 
 from myna.container import Container
@@ -16,8 +17,9 @@ def container(request: Request) -> Container:
     return request.app.state.container
 
 
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+def bearer_token(headers: Headers) -> str | None:
+    """`Authorization: Bearer <token>`; the rate-limit middleware reads it the same way."""
+    header = headers.get("authorization", "")
     kind, _, value = header.partition(" ")
     if kind.lower() == "bearer" and value.strip():
         return value.strip()
@@ -30,7 +32,7 @@ async def optional_caller(request: Request) -> Caller | None:
     cached = getattr(request.state, "caller", None)
     if cached is not None:
         return cached
-    raw = bearer_token(request)
+    raw = bearer_token(request.headers)
     if raw is None:
         return None
     caller = await container(request).token_reads.caller(raw)

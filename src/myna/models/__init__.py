@@ -7,6 +7,7 @@ from myna.models.edit import StatusEdit
 from myna.models.filter import Filter, FilterKeyword, FilterStatus
 from myna.models.group import (
     Group,
+    GroupApp,
     GroupBan,
     GroupInvite,
     GroupMember,
@@ -18,7 +19,7 @@ from myna.models.list import AccountList, ListMember, ListTimelineEntry
 from myna.models.marker import Marker
 from myna.models.media import MediaAttachment
 from myna.models.notification import Notification, NotificationType
-from myna.models.oauth import OAuthApp, OAuthCode, OAuthToken
+from myna.models.oauth import OAuthApp, OAuthAppUsage, OAuthCode, OAuthToken
 from myna.models.poll import Poll, PollVote
 from myna.models.relation import Block, Follow, FollowRequest, Mute
 from myna.models.scheduled import ScheduledStatus
@@ -32,6 +33,7 @@ from myna.models.status import (
     Visibility,
 )
 from myna.models.timeline import HomeTimelineEntry
+from myna.models.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Account",
@@ -47,6 +49,7 @@ __all__ = [
     "Follow",
     "FollowRequest",
     "Group",
+    "GroupApp",
     "GroupBan",
     "GroupInvite",
     "GroupMember",
@@ -64,6 +67,7 @@ __all__ = [
     "Notification",
     "NotificationType",
     "OAuthApp",
+    "OAuthAppUsage",
     "OAuthCode",
     "OAuthToken",
     "Pin",
@@ -75,4 +79,6 @@ __all__ = [
     "StatusTag",
     "Tag",
     "Visibility",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -73,3 +73,19 @@ class GroupInvite(_GroupAccount, Base):
 
 class GroupBan(_GroupAccount, Base):
     __tablename__ = "group_bans"
+
+
+class GroupApp(Base):
+    """An app a group's owner or an admin added to the group: its webhook subscriptions hear
+    of the group's events (posts, joins) while it stays added."""
+
+    __tablename__ = "group_apps"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    app_id: Mapped[int] = mapped_column(
+        ForeignKey("oauth_apps.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_by: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,10 +18,26 @@ class OAuthApp(Base):
     scopes: Mapped[str] = mapped_column(String(2000))  # space-separated
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     client_secret_digest: Mapped[str] = mapped_column(String(64))
+    # The account that registered it in the developer portal; None when it was registered
+    # anonymously through POST /api/v1/apps. An account's apps go with the account.
     owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), default=None
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True, default=None
     )
     created_at: Mapped[datetime]
+
+
+class OAuthAppUsage(Base):
+    """API calls made with an app's tokens, and how many answered an error (status >= 400),
+    per UTC day. Servers count in memory and add their counts here now and then."""
+
+    __tablename__ = "oauth_app_usage"
+
+    app_id: Mapped[int] = mapped_column(
+        ForeignKey("oauth_apps.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    calls: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
 
 
 class OAuthToken(Base):

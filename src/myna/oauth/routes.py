@@ -7,19 +7,39 @@ from urllib.parse import urlsplit
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InsecureTransportError
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from myna.actions.apps import OOB
+from myna.api.deps import scope as needs_scope
+from myna.api.openapi import (
+    AUTHORIZE_FORM,
+    AUTHORIZE_QUERY,
+    DATETIME,
+    ID,
+    REVOKE_REQUEST,
+    STR,
+    TOKEN_NOTES,
+    TOKEN_REQUEST,
+    URL,
+    array,
+    doc,
+    null,
+    obj,
+)
+from myna.api.params import path_id
 from myna.api.responses import json_response
 from myna.container import Container
-from myna.lib.errors import BadRequest
+from myna.lib.clock import iso
+from myna.lib.errors import BadRequest, NotFound
 from myna.models import Account
 from myna.oauth.server import GRANT_TYPES, MynaServer
 from myna.oauth.server import Request as OAuthRequest
 from myna.policy import scopes as scope_rules
+from myna.reads.accounts import AuthorizedApp
+from myna.reads.tokens import Caller
 from myna.web import session as web_session
 
 router = APIRouter(tags=["oauth"])
@@ -81,17 +101,46 @@ def _respond(result: tuple[int, Any, list[tuple[str, str]]]) -> Response:
 async def _run(request: Request, fn: Any) -> Any:
     c = _container(request)
     ttl = c.settings.access_token_ttl_days
-    async with c.db.transaction() as session:
-        return await session.run_sync(lambda sync: fn(MynaServer(sync, ttl, c.broker)))
+    try:
+        async with c.db.transaction() as session:
+            return await session.run_sync(lambda sync: fn(MynaServer(sync, ttl, c.broker)))
+    except ValueError as exc:
+        # Authlib refuses to build an error whose description would echo a parameter with
+        # characters outside printable ASCII (say a response_type of control characters).
+        if "forbidden characters" not in str(exc):
+            raise
+        raise BadRequest(
+            "invalid_request", "The request holds characters that OAuth does not allow"
+        ) from None
 
 
-@router.post("/oauth/token", summary="Exchange a code, password or client credentials for a token")
+@router.post(
+    "/oauth/token",
+    **doc(
+        "Exchange a code, password or client credentials for a token",
+        returns="Token",
+        body=TOKEN_REQUEST,
+        required=("grant_type",),
+        errors=(401,),
+        form_only=True,
+        description=TOKEN_NOTES,
+    ),
+)
 async def token(request: Request) -> Response:
     oauth_request = await _oauth_request(request)
     return _respond(await _run(request, lambda server: server.create_token_response(oauth_request)))
 
 
-@router.post("/oauth/revoke", summary="Revoke a token")
+@router.post(
+    "/oauth/revoke",
+    **doc(
+        "Revoke a token",
+        body=REVOKE_REQUEST,
+        required=("token", "client_id", "client_secret"),
+        errors=(401, 403),
+        form_only=True,
+    ),
+)
 async def revoke(request: Request) -> Response:
     oauth_request = await _oauth_request(request)
     return _respond(
@@ -99,6 +148,65 @@ async def revoke(request: Request) -> Response:
             request, lambda server: server.create_endpoint_response("revocation", oauth_request)
         )
     )
+
+
+AUTHORIZED_APPLICATION = obj(
+    {
+        "id": ID,
+        "name": {**STR, "examples": ["Tusky"]},
+        "website": null(URL),
+        "scopes": array({**STR, "examples": ["read"]}),
+        "authorized_at": {**DATETIME, "description": "When its oldest live token was issued"},
+    },
+    description="An application holding live tokens of the calling account",
+)
+
+
+def _authorized(found: AuthorizedApp) -> dict[str, Any]:
+    return {
+        "id": str(found.app.id),
+        "name": found.app.name,
+        "website": found.app.website,
+        "scopes": found.scopes,
+        "authorized_at": iso(found.authorized_at),
+    }
+
+
+@router.get(
+    "/oauth/authorized_applications",
+    **doc(
+        "The applications this account authorized (holding live tokens), newest first",
+        returns=array(AUTHORIZED_APPLICATION),
+        scope="read:accounts",
+    ),
+)
+async def authorized_applications(
+    request: Request, caller: Caller = Depends(needs_scope("read:accounts"))
+) -> Response:
+    assert caller.account is not None  # scope(..., user=True)
+    found = await _container(request).account_reads.authorized_apps(caller.account.id)
+    return json_response([_authorized(one) for one in found])
+
+
+@router.delete(
+    "/oauth/authorized_applications/{app_id}",
+    **doc(
+        "Revoke an application: every token it holds for this account stops working at once",
+        scope="write:accounts",
+        errors=(404,),
+        description="Revoking the app whose token makes the call revokes that token too.",
+    ),
+)
+async def revoke_authorized_application(
+    request: Request, app_id: str, caller: Caller = Depends(needs_scope("write:accounts"))
+) -> Response:
+    assert caller.account is not None
+    revoked = await _container(request).app_actions.do_revoke_authorization(
+        caller.account.id, path_id(app_id)
+    )
+    if not revoked:
+        raise NotFound()
+    return json_response({})
 
 
 def _scope_list(grant: Any) -> list[str]:
@@ -121,7 +229,16 @@ def _consent_or_error(server: MynaServer, oauth_request: OAuthRequest, user: Acc
     }
 
 
-@router.get("/oauth/authorize", summary="Sign-in and consent page")
+@router.get(
+    "/oauth/authorize",
+    **doc(
+        "Sign-in and consent page",
+        query=AUTHORIZE_QUERY,
+        required=("response_type", "client_id", "redirect_uri"),
+        media_type="text/html",
+        description="A web page for the person, not for the client: open it in a browser.",
+    ),
+)
 async def authorize_page(request: Request) -> Response:
     oauth_request = await _oauth_request(request)
     caller = await web_session.current(request)
@@ -142,7 +259,18 @@ async def authorize_page(request: Request) -> Response:
     )
 
 
-@router.post("/oauth/authorize", summary="Grant or deny access")
+@router.post(
+    "/oauth/authorize",
+    **doc(
+        "Grant or deny access",
+        body=AUTHORIZE_FORM,
+        media_type="text/html",
+        errors=(302, 401),
+        form_only=True,
+        description="The consent page's form; redirects to the client's redirect_uri with "
+        "`code` (or `error`), or shows the code for urn:ietf:wg:oauth:2.0:oob.",
+    ),
+)
 async def authorize(request: Request) -> Response:
     oauth_request = await _oauth_request(request)
     form = oauth_request.form
@@ -200,7 +328,10 @@ async def authorize(request: Request) -> Response:
     return _respond(result)
 
 
-@router.get("/.well-known/oauth-authorization-server", summary="OAuth server metadata (RFC 8414)")
+@router.get(
+    "/.well-known/oauth-authorization-server",
+    **doc("OAuth server metadata (RFC 8414)", returns="OAuthMetadata"),
+)
 async def metadata(request: Request) -> Response:
     base = _container(request).settings.base_url.rstrip("/")
     return json_response(

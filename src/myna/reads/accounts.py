@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from myna.db.database import Database
@@ -31,6 +31,7 @@ class AuthorizedApp:
     app: OAuthApp
     token_ids: list[int]  # the live tokens, oldest first
     authorized_at: datetime  # when its oldest live token was issued
+    scopes: list[str] = field(default_factory=list)  # what its live tokens were granted
 
 
 DEFAULT_AVATAR = "/static/avatar.png"
@@ -152,6 +153,7 @@ class AccountReads:
         for token, app in live:
             found = by_app.setdefault(app.id, AuthorizedApp(app, [], token.created_at))
             found.token_ids.append(token.id)
+            found.scopes.extend(s for s in token.scopes.split() if s not in found.scopes)
         return sorted(by_app.values(), key=lambda a: a.token_ids[-1], reverse=True)
 
     async def authorized_app(self, account_id: int, app_id: int) -> AuthorizedApp:

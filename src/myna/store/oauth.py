@@ -2,18 +2,85 @@
 inside `AsyncSession.run_sync`; the async ones serve request authentication."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from myna.models import Account, OAuthApp, OAuthCode, OAuthToken
+from myna.models import Account, OAuthApp, OAuthAppUsage, OAuthCode, OAuthToken
 
 
 async def add_app(session: AsyncSession, app: OAuthApp) -> None:
     session.add(app)
     await session.flush()
+
+
+async def app_by_id(session: AsyncSession, app_id: int) -> OAuthApp | None:
+    return await session.get(OAuthApp, app_id)
+
+
+async def apps_of_owner(session: AsyncSession, owner_id: int) -> list[OAuthApp]:
+    """Newest first."""
+    stmt = select(OAuthApp).where(OAuthApp.owner_id == owner_id).order_by(OAuthApp.id.desc())
+    return list(await session.scalars(stmt))
+
+
+async def delete_app(session: AsyncSession, app_id: int) -> None:
+    """The app, and through its foreign keys its tokens, codes, webhooks and usage."""
+    await session.execute(delete(OAuthApp).where(OAuthApp.id == app_id))
+
+
+async def live_tokens_of_app(session: AsyncSession, app_id: int, now: datetime) -> list[OAuthToken]:
+    stmt = select(OAuthToken).where(
+        OAuthToken.app_id == app_id,
+        OAuthToken.revoked_at.is_(None),
+        or_(OAuthToken.expires_at.is_(None), OAuthToken.expires_at > now),
+    )
+    return list(await session.scalars(stmt))
+
+
+async def add_usage(session: AsyncSession, counts: dict[tuple[int, date], tuple[int, int]]) -> None:
+    """Adds (calls, errors) to each (app, day) row, creating it when missing. Counts of apps
+    deleted meanwhile are dropped (they have nowhere to go)."""
+    if not counts:
+        return
+    existing = set(
+        await session.scalars(
+            select(OAuthApp.id).where(OAuthApp.id.in_({app_id for app_id, _day in counts}))
+        )
+    )
+    rows = [
+        {"app_id": app_id, "day": day, "calls": calls, "errors": errors}
+        for (app_id, day), (calls, errors) in sorted(counts.items())
+        if app_id in existing
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(OAuthAppUsage).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[OAuthAppUsage.app_id, OAuthAppUsage.day],
+        set_={
+            "calls": OAuthAppUsage.calls + stmt.excluded.calls,
+            "errors": OAuthAppUsage.errors + stmt.excluded.errors,
+        },
+    )
+    await session.execute(stmt)
+
+
+async def usage_of_app(
+    session: AsyncSession, app_id: int, since: date
+) -> list[tuple[date, int, int]]:
+    """(day, calls, errors) from `since` on, oldest first; days without calls are absent."""
+    stmt = (
+        select(OAuthAppUsage.day, OAuthAppUsage.calls, OAuthAppUsage.errors)
+        .where(OAuthAppUsage.app_id == app_id, OAuthAppUsage.day >= since)
+        .order_by(OAuthAppUsage.day)
+    )
+    return [(day, calls, errors) for day, calls, errors in await session.execute(stmt)]
 
 
 def app_by_client_id_sync(session: Session, client_id: str) -> OAuthApp | None:

@@ -13,9 +13,11 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from myna.api.openapi import SSE_QUERY, doc
 from myna.api.responses import error_response
 from myna.container import Container
 from myna.reads.tokens import WEB_SESSION_COOKIE, Caller
+from myna.streaming import streams
 from myna.streaming.connection import Connection, Frame, StreamError
 from myna.streaming.hub import Hub
 
@@ -74,7 +76,10 @@ async def _caller(conn: HTTPConnection, token: str | None) -> tuple[Caller | Non
     return caller, caller is not None
 
 
-@router.get("/api/v1/streaming/health", summary="Streaming health check")
+@router.get(
+    "/api/v1/streaming/health",
+    **doc("Streaming health check", media_type="text/plain", example="OK"),
+)
 async def health() -> Response:
     return PlainTextResponse("OK")
 
@@ -254,6 +259,8 @@ async def _sse(request: Request, stream: str) -> Response:
 
 
 def _sse_route(path: str, stream: str) -> None:
+    spec = streams.SPECS[stream]
+
     async def endpoint(request: Request) -> Response:
         return await _sse(request, stream)
 
@@ -262,7 +269,17 @@ def _sse_route(path: str, stream: str) -> None:
         f"/api/v1/streaming/{path}",
         endpoint,
         methods=["GET"],
-        summary=f"Server-sent events of the {stream} stream",
+        **doc(
+            f"Server-sent events of the {stream} stream",
+            scope=spec.scope,
+            anonymous=not spec.needs_user,
+            query=SSE_QUERY.get(stream, {}),
+            media_type="text/event-stream",
+            errors=(400, 404) if stream == "group" else (400,),
+            description="Events as on Mastodon (`update`, `notification`, `delete`, ...), each "
+            "`event: <name>` and `data: <payload>`; comments keep the connection alive. "
+            "The WebSocket at /api/v1/streaming carries the same streams (docs/streaming.md).",
+        ),
     )
 
 

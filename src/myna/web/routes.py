@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from myna.actions.accounts import Registration, RegistrationRejected
+from myna.backends.ratelimit import Bucket
 from myna.lib import passwords
 from myna.lib.ids import parse_id
 from myna.lib.paging import Page
@@ -119,6 +120,17 @@ async def sign_up(request: Request) -> Response:
         return await landing(
             request, 403, sign_up_error=_("Registrations are closed on this server.")
         )
+    # The API's sign-up limit, shared: one address's attempts count in the same bucket.
+    address = c.rate_limiter.address(
+        request.client.host if request.client else None, request.headers.get("x-forwarded-for")
+    )
+    usage = await c.rate_limiter.hit(Bucket.SIGN_UP, address)
+    if usage is not None and not usage.allowed:
+        page = await landing(
+            request, 429, sign_up_error=_("Too many sign-ups from your address. Try again later.")
+        )
+        page.headers["Retry-After"] = str(usage.retry_after())
+        return page
     values = {
         "username": render.text(form, "username").strip(),
         "email": render.text(form, "email").strip(),

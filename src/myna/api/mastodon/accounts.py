@@ -18,6 +18,7 @@ from myna.api.deps import (
 from myna.api.mastodon.bookmarks import render_kept
 from myna.api.mastodon.media import FORM_OVERHEAD, _bounded
 from myna.api.mastodon.statuses import render_page
+from myna.api.openapi import BOOL, CREDENTIALS, ID, REGISTRATION, STR, array, doc, text
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
@@ -67,7 +68,17 @@ async def _relationship(request: Request, viewer: int, target: int) -> Response:
     return json_response(render_relationship(target, rel))
 
 
-@router.post("/accounts", summary="Register an account (needs an app token)")
+@router.post(
+    "/accounts",
+    **doc(
+        "Register an account (needs an app token)",
+        returns="Token",
+        scope="write:accounts",
+        body=REGISTRATION,
+        required=("username", "email", "password", "agreement"),
+        description="Needs an app token (client_credentials grant); answers the new user's token.",
+    ),
+)
 async def register(
     request: Request, caller: Caller = Depends(scope("write:accounts", user=False))
 ) -> Response:
@@ -96,7 +107,12 @@ async def register(
     )
 
 
-@router.get("/accounts/verify_credentials", summary="The signed-in account, with its source")
+@router.get(
+    "/accounts/verify_credentials",
+    **doc(
+        "The signed-in account, with its source", returns="CredentialAccount", scope="read:accounts"
+    ),
+)
 async def verify_credentials(
     request: Request, caller: Caller = Depends(scope("read:accounts"))
 ) -> Response:
@@ -106,7 +122,14 @@ async def verify_credentials(
 
 @router.patch(
     "/accounts/update_credentials",
-    summary="Change display name, bio, locked, avatar, header (multipart), ...",
+    **doc(
+        "Change display name, bio, locked, avatar, header (multipart), ...",
+        returns="CredentialAccount",
+        scope="write:accounts",
+        body=CREDENTIALS,
+        upload=True,
+        errors=(413,),
+    ),
 )
 async def update_credentials(
     request: Request, caller: Caller = Depends(scope("write:accounts"))
@@ -132,7 +155,10 @@ async def update_credentials(
     return await _credential_account(request, account)
 
 
-@router.delete("/profile/avatar", summary="Go back to the default avatar")
+@router.delete(
+    "/profile/avatar",
+    **doc("Go back to the default avatar", returns="CredentialAccount", scope="write:accounts"),
+)
 async def delete_avatar(
     request: Request, caller: Caller = Depends(scope("write:accounts"))
 ) -> Response:
@@ -142,7 +168,10 @@ async def delete_avatar(
     return await _credential_account(request, account)
 
 
-@router.delete("/profile/header", summary="Go back to the default header")
+@router.delete(
+    "/profile/header",
+    **doc("Go back to the default header", returns="CredentialAccount", scope="write:accounts"),
+)
 async def delete_header(
     request: Request, caller: Caller = Depends(scope("write:accounts"))
 ) -> Response:
@@ -152,7 +181,15 @@ async def delete_header(
     return await _credential_account(request, account)
 
 
-@router.get("/accounts/relationships", summary="Relationships with the given accounts")
+@router.get(
+    "/accounts/relationships",
+    **doc(
+        "Relationships with the given accounts",
+        returns="Relationship[]",
+        scope="read:follows",
+        query={"id[]": array(ID)},
+    ),
+)
 async def relationships(
     request: Request, caller: Caller = Depends(scope("read:follows"))
 ) -> Response:
@@ -162,7 +199,18 @@ async def relationships(
     return json_response([render_relationship(i, rel) for i in ids])
 
 
-@router.get("/accounts/lookup", summary="Find an account by its acct (username)")
+@router.get(
+    "/accounts/lookup",
+    **doc(
+        "Find an account by its acct (username)",
+        returns="Account",
+        scope="read:accounts",
+        anonymous=True,
+        query={"acct": text("alice")},
+        required=("acct",),
+        errors=(404,),
+    ),
+)
 async def lookup(
     request: Request, _caller: Caller | None = Depends(read_scope("read:accounts"))
 ) -> Response:
@@ -173,7 +221,15 @@ async def lookup(
     return json_response(render_account(account, base_url(request), media_url=media_url(request)))
 
 
-@router.get("/accounts/search", summary="Accounts whose username starts with q")
+@router.get(
+    "/accounts/search",
+    **doc(
+        "Accounts whose username starts with q",
+        returns="Account[]",
+        scope="read:accounts",
+        query={"q": text("ali"), "limit": {"type": "integer", "minimum": 1, "maximum": 80}},
+    ),
+)
 async def search(request: Request, _caller: Caller = Depends(scope("read:accounts"))) -> Response:
     params = await Params.read(request)
     limit = params.integer("limit", default=40, minimum=1, maximum=80) or 40
@@ -184,7 +240,10 @@ async def search(request: Request, _caller: Caller = Depends(scope("read:account
     return json_response([render_account(a, base, media_url=url) for a in found])
 
 
-@router.get("/accounts/{account_id}", summary="A profile")
+@router.get(
+    "/accounts/{account_id}",
+    **doc("A profile", returns="Account", scope="read:accounts", anonymous=True),
+)
 async def get_account(
     request: Request, account_id: str, _caller: Caller | None = Depends(read_scope("read:accounts"))
 ) -> Response:
@@ -192,7 +251,23 @@ async def get_account(
     return json_response(render_account(account, base_url(request), media_url=media_url(request)))
 
 
-@router.get("/accounts/{account_id}/statuses", summary="An account's statuses the caller may see")
+@router.get(
+    "/accounts/{account_id}/statuses",
+    **doc(
+        "An account's statuses the caller may see",
+        returns="Status[]",
+        scope="read:statuses",
+        anonymous=True,
+        paged=True,
+        query={
+            "pinned": BOOL,
+            "exclude_replies": BOOL,
+            "exclude_reblogs": BOOL,
+            "only_media": BOOL,
+            "tagged": STR,
+        },
+    ),
+)
 async def account_statuses(
     request: Request, account_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
 ) -> Response:
@@ -215,7 +290,16 @@ async def account_statuses(
     return render_page(request, bundle)
 
 
-@router.get("/accounts/{account_id}/followers", summary="Who follows the account")
+@router.get(
+    "/accounts/{account_id}/followers",
+    **doc(
+        "Who follows the account",
+        returns="Account[]",
+        scope="read:accounts",
+        anonymous=True,
+        paged=True,
+    ),
+)
 async def followers(
     request: Request, account_id: str, _caller: Caller | None = Depends(read_scope("read:accounts"))
 ) -> Response:
@@ -226,7 +310,16 @@ async def followers(
     return _accounts_response(request, listing)
 
 
-@router.get("/accounts/{account_id}/following", summary="Whom the account follows")
+@router.get(
+    "/accounts/{account_id}/following",
+    **doc(
+        "Whom the account follows",
+        returns="Account[]",
+        scope="read:accounts",
+        anonymous=True,
+        paged=True,
+    ),
+)
 async def following(
     request: Request, account_id: str, _caller: Caller | None = Depends(read_scope("read:accounts"))
 ) -> Response:
@@ -238,7 +331,13 @@ async def following(
 
 
 @router.post(
-    "/accounts/{account_id}/follow", summary="Follow (or request to follow a locked account)"
+    "/accounts/{account_id}/follow",
+    **doc(
+        "Follow (or request to follow a locked account)",
+        returns="Relationship",
+        scope="write:follows",
+        body={"reblogs": BOOL, "notify": BOOL},
+    ),
 )
 async def follow(
     request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
@@ -251,7 +350,10 @@ async def follow(
     return await _relationship(request, me, target)
 
 
-@router.post("/accounts/{account_id}/unfollow", summary="Unfollow, or withdraw a follow request")
+@router.post(
+    "/accounts/{account_id}/unfollow",
+    **doc("Unfollow, or withdraw a follow request", returns="Relationship", scope="write:follows"),
+)
 async def unfollow(
     request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
 ) -> Response:
@@ -261,7 +363,8 @@ async def unfollow(
 
 
 @router.post(
-    "/accounts/{account_id}/remove_from_followers", summary="Make an account stop following you"
+    "/accounts/{account_id}/remove_from_followers",
+    **doc("Make an account stop following you", returns="Relationship", scope="write:follows"),
 )
 async def remove_from_followers(
     request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
@@ -271,7 +374,10 @@ async def remove_from_followers(
     return await _relationship(request, me, target)
 
 
-@router.post("/accounts/{account_id}/block", summary="Block: also ends follows both ways")
+@router.post(
+    "/accounts/{account_id}/block",
+    **doc("Block: also ends follows both ways", returns="Relationship", scope="write:blocks"),
+)
 async def block(
     request: Request, account_id: str, caller: Caller = Depends(scope("write:blocks"))
 ) -> Response:
@@ -280,7 +386,9 @@ async def block(
     return await _relationship(request, me, target)
 
 
-@router.post("/accounts/{account_id}/unblock", summary="Unblock")
+@router.post(
+    "/accounts/{account_id}/unblock", **doc("Unblock", returns="Relationship", scope="write:blocks")
+)
 async def unblock(
     request: Request, account_id: str, caller: Caller = Depends(scope("write:blocks"))
 ) -> Response:
@@ -290,7 +398,13 @@ async def unblock(
 
 
 @router.post(
-    "/accounts/{account_id}/mute", summary="Mute (notifications too unless notifications=false)"
+    "/accounts/{account_id}/mute",
+    **doc(
+        "Mute (notifications too unless notifications=false)",
+        returns="Relationship",
+        scope="write:mutes",
+        body={"notifications": BOOL},
+    ),
 )
 async def mute(
     request: Request, account_id: str, caller: Caller = Depends(scope("write:mutes"))
@@ -303,7 +417,9 @@ async def mute(
     return await _relationship(request, me, target)
 
 
-@router.post("/accounts/{account_id}/unmute", summary="Unmute")
+@router.post(
+    "/accounts/{account_id}/unmute", **doc("Unmute", returns="Relationship", scope="write:mutes")
+)
 async def unmute(
     request: Request, account_id: str, caller: Caller = Depends(scope("write:mutes"))
 ) -> Response:
@@ -312,7 +428,10 @@ async def unmute(
     return await _relationship(request, me, target)
 
 
-@router.get("/follow_requests", summary="Pending requests to follow you")
+@router.get(
+    "/follow_requests",
+    **doc("Pending requests to follow you", returns="Account[]", scope="read:follows", paged=True),
+)
 async def follow_requests(
     request: Request, caller: Caller = Depends(scope("read:follows"))
 ) -> Response:
@@ -323,7 +442,10 @@ async def follow_requests(
     return _accounts_response(request, listing)
 
 
-@router.post("/follow_requests/{account_id}/authorize", summary="Accept a follow request")
+@router.post(
+    "/follow_requests/{account_id}/authorize",
+    **doc("Accept a follow request", returns="Relationship", scope="write:follows"),
+)
 async def authorize_request(
     request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
 ) -> Response:
@@ -332,7 +454,10 @@ async def authorize_request(
     return await _relationship(request, me, requester)
 
 
-@router.post("/follow_requests/{account_id}/reject", summary="Reject a follow request")
+@router.post(
+    "/follow_requests/{account_id}/reject",
+    **doc("Reject a follow request", returns="Relationship", scope="write:follows"),
+)
 async def reject_request(
     request: Request, account_id: str, caller: Caller = Depends(scope("write:follows"))
 ) -> Response:
@@ -341,7 +466,9 @@ async def reject_request(
     return await _relationship(request, me, requester)
 
 
-@router.get("/blocks", summary="Accounts you block")
+@router.get(
+    "/blocks", **doc("Accounts you block", returns="Account[]", scope="read:blocks", paged=True)
+)
 async def blocks(request: Request, caller: Caller = Depends(scope("read:blocks"))) -> Response:
     params = await Params.read(request)
     listing = await container(request).account_reads.blocks(
@@ -350,7 +477,9 @@ async def blocks(request: Request, caller: Caller = Depends(scope("read:blocks")
     return _accounts_response(request, listing)
 
 
-@router.get("/mutes", summary="Accounts you mute")
+@router.get(
+    "/mutes", **doc("Accounts you mute", returns="Account[]", scope="read:mutes", paged=True)
+)
 async def mutes(request: Request, caller: Caller = Depends(scope("read:mutes"))) -> Response:
     params = await Params.read(request)
     listing = await container(request).account_reads.mutes(

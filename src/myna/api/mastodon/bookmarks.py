@@ -6,6 +6,7 @@ from starlette.responses import Response
 
 from myna.api.deps import account_of, container, scope
 from myna.api.mastodon.statuses import render_one, renderer
+from myna.api.openapi import doc
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
@@ -23,7 +24,10 @@ def render_kept(request: Request, listing: KeptPage) -> Response:
     )
 
 
-@router.get("/bookmarks", summary="Your bookmarks, newest first")
+@router.get(
+    "/bookmarks",
+    **doc("Your bookmarks, newest first", returns="Status[]", scope="read:bookmarks", paged=True),
+)
 async def bookmarks(
     request: Request, caller: Caller = Depends(scope("read:bookmarks"))
 ) -> Response:
@@ -34,7 +38,15 @@ async def bookmarks(
     return render_kept(request, listing)
 
 
-@router.get("/favourites", summary="The statuses you liked, newest like first")
+@router.get(
+    "/favourites",
+    **doc(
+        "The statuses you liked, newest like first",
+        returns="Status[]",
+        scope="read:favourites",
+        paged=True,
+    ),
+)
 async def favourites(
     request: Request, caller: Caller = Depends(scope("read:favourites"))
 ) -> Response:
@@ -45,7 +57,9 @@ async def favourites(
     return render_kept(request, listing)
 
 
-@router.post("/statuses/{status_id}/bookmark", summary="Bookmark")
+@router.post(
+    "/statuses/{status_id}/bookmark", **doc("Bookmark", returns="Status", scope="write:bookmarks")
+)
 async def bookmark(
     request: Request, status_id: str, caller: Caller = Depends(scope("write:bookmarks"))
 ) -> Response:
@@ -55,7 +69,10 @@ async def bookmark(
     return render_one(request, await c.status_reads.bundle(me, [status]))
 
 
-@router.post("/statuses/{status_id}/unbookmark", summary="Remove a bookmark")
+@router.post(
+    "/statuses/{status_id}/unbookmark",
+    **doc("Remove a bookmark", returns="Status", scope="write:bookmarks"),
+)
 async def unbookmark(
     request: Request, status_id: str, caller: Caller = Depends(scope("write:bookmarks"))
 ) -> Response:
@@ -65,7 +82,10 @@ async def unbookmark(
     return render_one(request, await c.status_reads.bundle(me, [status]))
 
 
-@router.post("/statuses/{status_id}/pin", summary="Pin your status to your profile (at most 5)")
+@router.post(
+    "/statuses/{status_id}/pin",
+    **doc("Pin your status to your profile (at most 5)", returns="Status", scope="write:accounts"),
+)
 async def pin(
     request: Request, status_id: str, caller: Caller = Depends(scope("write:accounts"))
 ) -> Response:
@@ -75,7 +95,10 @@ async def pin(
     return render_one(request, await c.status_reads.bundle(me, [status]))
 
 
-@router.post("/statuses/{status_id}/unpin", summary="Unpin your status")
+@router.post(
+    "/statuses/{status_id}/unpin",
+    **doc("Unpin your status", returns="Status", scope="write:accounts"),
+)
 async def unpin(
     request: Request, status_id: str, caller: Caller = Depends(scope("write:accounts"))
 ) -> Response:

@@ -5,6 +5,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from myna.api.deps import account_of, base_url, container, media_url, scope
+from myna.api.openapi import doc
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
@@ -26,7 +27,15 @@ async def _list(request: Request, caller: Caller) -> Response:
     )
 
 
-@router.get("", summary="Your conversations (direct messages), newest message first")
+@router.get(
+    "",
+    **doc(
+        "Your conversations (direct messages), newest message first",
+        returns="Conversation[]",
+        scope="read:statuses",
+        paged=True,
+    ),
+)
 async def list_conversations(
     request: Request, caller: Caller = Depends(scope("read:statuses"))
 ) -> Response:
@@ -41,7 +50,14 @@ async def list_conversations_slash(
     return await _list(request, caller)
 
 
-@router.post("/{conversation_id}/read", summary="Mark a conversation as read (for you only)")
+@router.post(
+    "/{conversation_id}/read",
+    **doc(
+        "Mark a conversation as read (for you only)",
+        returns="Conversation",
+        scope="write:conversations",
+    ),
+)
 async def read_conversation(
     request: Request, conversation_id: str, caller: Caller = Depends(scope("write:conversations"))
 ) -> Response:
@@ -57,7 +73,10 @@ async def read_conversation(
     return json_response(rendered[0])
 
 
-@router.delete("/{conversation_id}", summary="Remove a conversation from your list (for you only)")
+@router.delete(
+    "/{conversation_id}",
+    **doc("Remove a conversation from your list (for you only)", scope="write:conversations"),
+)
 async def delete_conversation(
     request: Request, conversation_id: str, caller: Caller = Depends(scope("write:conversations"))
 ) -> Response:

@@ -8,6 +8,7 @@ from myna.actions.statuses import StatusChange
 from myna.api.deps import account_of, base_url, container, read_scope, scope, viewer_id
 from myna.api.mastodon.polls import poll_from
 from myna.api.mastodon.statuses import TEXT_MAX_CHARS, render_one
+from myna.api.openapi import EDIT, doc
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
 from myna.api.schemas.edits import render_history, render_source
@@ -16,7 +17,15 @@ from myna.reads.tokens import Caller
 router = APIRouter(prefix="/api/v1/statuses", tags=["statuses"])
 
 
-@router.put("/{status_id}", summary="Edit your status: text, spoiler, sensitive, language")
+@router.put(
+    "/{status_id}",
+    **doc(
+        "Edit your status: text, spoiler, sensitive, language",
+        returns="Status",
+        scope="write:statuses",
+        body=EDIT,
+    ),
+)
 async def edit_status(
     request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))
 ) -> Response:
@@ -36,7 +45,15 @@ async def edit_status(
     return render_one(request, await c.status_reads.bundle(me, [status]))
 
 
-@router.get("/{status_id}/history", summary="Every version of a status, oldest first")
+@router.get(
+    "/{status_id}/history",
+    **doc(
+        "Every version of a status, oldest first",
+        returns="StatusEdit[]",
+        scope="read:statuses",
+        anonymous=True,
+    ),
+)
 async def history(
     request: Request, status_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
 ) -> Response:
@@ -44,7 +61,10 @@ async def history(
     return json_response(render_history(found, base_url(request)))
 
 
-@router.get("/{status_id}/source", summary="Your status's source text, for editing")
+@router.get(
+    "/{status_id}/source",
+    **doc("Your status's source text, for editing", returns="StatusSource", scope="read:statuses"),
+)
 async def source(
     request: Request, status_id: str, caller: Caller = Depends(scope("read:statuses"))
 ) -> Response:

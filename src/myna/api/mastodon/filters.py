@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from myna.actions.filters import HIDE, FilterChange, KeywordChange
 from myna.api.deps import account_of, container, scope
+from myna.api.openapi import FILTER, ID, KEYWORD, PHRASE, doc
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
 from myna.api.schemas.filters import (
@@ -57,7 +58,12 @@ def _change(params: Params) -> FilterChange:
 # v2: filters
 
 
-@router.get("/api/v2/filters", summary="Your filters, with their keywords and statuses")
+@router.get(
+    "/api/v2/filters",
+    **doc(
+        "Your filters, with their keywords and statuses", returns="Filter[]", scope="read:filters"
+    ),
+)
 async def list_filters(request: Request, caller: Caller = Depends(scope(READ))) -> Response:
     groups = await container(request).filter_reads.mine(account_of(caller).id)
     return json_response([render_filter(g) for g in groups])
@@ -65,9 +71,15 @@ async def list_filters(request: Request, caller: Caller = Depends(scope(READ))) 
 
 @router.post(
     "/api/v2/filters",
-    summary="Create a filter: title, context[] (home, notifications, public, thread, account), "
-    "filter_action (warn, hide, blur), expires_in (seconds), "
-    "keywords_attributes[][keyword] and [whole_word]",
+    **doc(
+        "Create a filter: title, context[] (home, notifications, public, thread, account), "
+        "filter_action (warn, hide, blur), expires_in (seconds), "
+        "keywords_attributes[][keyword] and [whole_word]",
+        returns="Filter",
+        scope="write:filters",
+        body=FILTER,
+        required=("title", "context"),
+    ),
 )
 async def create_filter(request: Request, caller: Caller = Depends(scope(WRITE))) -> Response:
     params = await Params.read(request)
@@ -81,7 +93,10 @@ async def create_filter(request: Request, caller: Caller = Depends(scope(WRITE))
 # answers them as /filter_keywords/:id and /filter_statuses/:id.
 
 
-@router.get("/api/v2/filters/keywords/{keyword_id}", summary="One keyword of your filters")
+@router.get(
+    "/api/v2/filters/keywords/{keyword_id}",
+    **doc("One keyword of your filters", returns="FilterKeyword", scope="read:filters"),
+)
 @router.get("/api/v2/filter_keywords/{keyword_id}", include_in_schema=False)
 async def get_keyword(
     request: Request, keyword_id: str, caller: Caller = Depends(scope(READ))
@@ -92,7 +107,15 @@ async def get_keyword(
     return json_response(render_keyword(keyword))
 
 
-@router.put("/api/v2/filters/keywords/{keyword_id}", summary="Change a keyword or whole_word")
+@router.put(
+    "/api/v2/filters/keywords/{keyword_id}",
+    **doc(
+        "Change a keyword or whole_word",
+        returns="FilterKeyword",
+        scope="write:filters",
+        body=KEYWORD,
+    ),
+)
 @router.put("/api/v2/filter_keywords/{keyword_id}", include_in_schema=False)
 async def update_keyword(
     request: Request, keyword_id: str, caller: Caller = Depends(scope(WRITE))
@@ -107,7 +130,9 @@ async def update_keyword(
     return json_response(render_keyword(keyword))
 
 
-@router.delete("/api/v2/filters/keywords/{keyword_id}", summary="Remove a keyword")
+@router.delete(
+    "/api/v2/filters/keywords/{keyword_id}", **doc("Remove a keyword", scope="write:filters")
+)
 @router.delete("/api/v2/filter_keywords/{keyword_id}", include_in_schema=False)
 async def delete_keyword(
     request: Request, keyword_id: str, caller: Caller = Depends(scope(WRITE))
@@ -118,7 +143,10 @@ async def delete_keyword(
     return json_response({})
 
 
-@router.get("/api/v2/filters/statuses/{filter_status_id}", summary="One filtered status")
+@router.get(
+    "/api/v2/filters/statuses/{filter_status_id}",
+    **doc("One filtered status", returns="FilterStatus", scope="read:filters"),
+)
 @router.get("/api/v2/filter_statuses/{filter_status_id}", include_in_schema=False)
 async def get_filter_status(
     request: Request, filter_status_id: str, caller: Caller = Depends(scope(READ))
@@ -129,7 +157,10 @@ async def get_filter_status(
     return json_response(render_filter_status(row))
 
 
-@router.delete("/api/v2/filters/statuses/{filter_status_id}", summary="Remove a filtered status")
+@router.delete(
+    "/api/v2/filters/statuses/{filter_status_id}",
+    **doc("Remove a filtered status", scope="write:filters"),
+)
 @router.delete("/api/v2/filter_statuses/{filter_status_id}", include_in_schema=False)
 async def delete_filter_status(
     request: Request, filter_status_id: str, caller: Caller = Depends(scope(WRITE))
@@ -140,7 +171,10 @@ async def delete_filter_status(
     return json_response({})
 
 
-@router.get("/api/v2/filters/{filter_id}", summary="One of your filters")
+@router.get(
+    "/api/v2/filters/{filter_id}",
+    **doc("One of your filters", returns="Filter", scope="read:filters"),
+)
 async def get_filter(
     request: Request, filter_id: str, caller: Caller = Depends(scope(READ))
 ) -> Response:
@@ -150,8 +184,13 @@ async def get_filter(
 
 @router.put(
     "/api/v2/filters/{filter_id}",
-    summary="Change a filter; keywords_attributes[] with id changes (with _destroy removes) "
-    "that keyword, without id adds one",
+    **doc(
+        "Change a filter; keywords_attributes[] with id changes (with _destroy removes) "
+        "that keyword, without id adds one",
+        returns="Filter",
+        scope="write:filters",
+        body=FILTER,
+    ),
 )
 async def update_filter(
     request: Request, filter_id: str, caller: Caller = Depends(scope(WRITE))
@@ -163,7 +202,7 @@ async def update_filter(
     return json_response(render_filter(group))
 
 
-@router.delete("/api/v2/filters/{filter_id}", summary="Delete a filter")
+@router.delete("/api/v2/filters/{filter_id}", **doc("Delete a filter", scope="write:filters"))
 async def delete_filter(
     request: Request, filter_id: str, caller: Caller = Depends(scope(WRITE))
 ) -> Response:
@@ -171,7 +210,10 @@ async def delete_filter(
     return json_response({})
 
 
-@router.get("/api/v2/filters/{filter_id}/keywords", summary="A filter's keywords")
+@router.get(
+    "/api/v2/filters/{filter_id}/keywords",
+    **doc("A filter's keywords", returns="FilterKeyword[]", scope="read:filters"),
+)
 async def list_keywords(
     request: Request, filter_id: str, caller: Caller = Depends(scope(READ))
 ) -> Response:
@@ -181,7 +223,16 @@ async def list_keywords(
     return json_response([render_keyword(k) for k in keywords])
 
 
-@router.post("/api/v2/filters/{filter_id}/keywords", summary="Add a keyword (and whole_word)")
+@router.post(
+    "/api/v2/filters/{filter_id}/keywords",
+    **doc(
+        "Add a keyword (and whole_word)",
+        returns="FilterKeyword",
+        scope="write:filters",
+        body=KEYWORD,
+        required=("keyword",),
+    ),
+)
 async def add_keyword(
     request: Request, filter_id: str, caller: Caller = Depends(scope(WRITE))
 ) -> Response:
@@ -195,7 +246,10 @@ async def add_keyword(
     return json_response(render_keyword(keyword))
 
 
-@router.get("/api/v2/filters/{filter_id}/statuses", summary="A filter's statuses")
+@router.get(
+    "/api/v2/filters/{filter_id}/statuses",
+    **doc("A filter's statuses", returns="FilterStatus[]", scope="read:filters"),
+)
 async def list_filter_statuses(
     request: Request, filter_id: str, caller: Caller = Depends(scope(READ))
 ) -> Response:
@@ -203,7 +257,17 @@ async def list_filter_statuses(
     return json_response([render_filter_status(s) for s in rows])
 
 
-@router.post("/api/v2/filters/{filter_id}/statuses", summary="Add a status (status_id)")
+@router.post(
+    "/api/v2/filters/{filter_id}/statuses",
+    **doc(
+        "Add a status (status_id)",
+        returns="FilterStatus",
+        scope="write:filters",
+        body={"status_id": ID},
+        required=("status_id",),
+        errors=(404,),
+    ),
+)
 async def add_filter_status(
     request: Request, filter_id: str, caller: Caller = Depends(scope(WRITE))
 ) -> Response:
@@ -220,7 +284,14 @@ async def add_filter_status(
 # v1: each phrase is a keyword of a v2 filter, with its filter's context, action and expiry.
 
 
-@router.get("/api/v1/filters", summary="Your filters, one per phrase (v1; use /api/v2/filters)")
+@router.get(
+    "/api/v1/filters",
+    **doc(
+        "Your filters, one per phrase (v1; use /api/v2/filters)",
+        returns="V1Filter[]",
+        scope="read:filters",
+    ),
+)
 async def list_phrases(request: Request, caller: Caller = Depends(scope(READ))) -> Response:
     phrases = await container(request).filter_reads.phrases(account_of(caller).id)
     return json_response([render_phrase(p) for p in phrases])
@@ -228,8 +299,14 @@ async def list_phrases(request: Request, caller: Caller = Depends(scope(READ))) 
 
 @router.post(
     "/api/v1/filters",
-    summary="Create a filter of one phrase (v1): phrase, context[], irreversible, whole_word, "
-    "expires_in",
+    **doc(
+        "Create a filter of one phrase (v1): phrase, context[], irreversible, whole_word, "
+        "expires_in",
+        returns="V1Filter",
+        scope="write:filters",
+        body=PHRASE,
+        required=("phrase", "context"),
+    ),
 )
 async def create_phrase(request: Request, caller: Caller = Depends(scope(WRITE))) -> Response:
     params = await Params.read(request)
@@ -244,7 +321,10 @@ async def create_phrase(request: Request, caller: Caller = Depends(scope(WRITE))
     return json_response(render_phrase(PhraseFilter(keyword, found)))
 
 
-@router.get("/api/v1/filters/{keyword_id}", summary="One phrase filter (v1)")
+@router.get(
+    "/api/v1/filters/{keyword_id}",
+    **doc("One phrase filter (v1)", returns="V1Filter", scope="read:filters"),
+)
 async def get_phrase(
     request: Request, keyword_id: str, caller: Caller = Depends(scope(READ))
 ) -> Response:
@@ -256,8 +336,13 @@ async def get_phrase(
 
 @router.put(
     "/api/v1/filters/{keyword_id}",
-    summary="Change a phrase filter (v1); context, irreversible and expires_in only when it is "
-    "its filter's only phrase",
+    **doc(
+        "Change a phrase filter (v1); context, irreversible and expires_in only when it is "
+        "its filter's only phrase",
+        returns="V1Filter",
+        scope="write:filters",
+        body=PHRASE,
+    ),
 )
 async def update_phrase(
     request: Request, keyword_id: str, caller: Caller = Depends(scope(WRITE))
@@ -279,7 +364,10 @@ async def update_phrase(
     return json_response(render_phrase(PhraseFilter(keyword, found)))
 
 
-@router.delete("/api/v1/filters/{keyword_id}", summary="Remove a phrase (v1): its filter stays")
+@router.delete(
+    "/api/v1/filters/{keyword_id}",
+    **doc("Remove a phrase (v1): its filter stays", scope="write:filters"),
+)
 async def delete_phrase(
     request: Request, keyword_id: str, caller: Caller = Depends(scope(WRITE))
 ) -> Response:

@@ -10,6 +10,7 @@ from myna import __version__
 from myna.actions.markers import TIMELINES
 from myna.actions.media import DESCRIPTION_MAX
 from myna.api.deps import account_of, base_url, container, optional_caller, scope
+from myna.api.openapi import EMPTY, MARKERS, NEW_APP, array, doc
 from myna.api.params import Params
 from myna.api.responses import json_response
 from myna.api.schemas.enums import visibility_to_wire
@@ -59,7 +60,7 @@ def _configuration(settings: Settings) -> dict[str, Any]:
     }
 
 
-@router.get("/api/v1/instance", summary="Server information (v1)")
+@router.get("/api/v1/instance", **doc("Server information (v1)", returns="InstanceV1"))
 @router.get("/api/v1/instance/", include_in_schema=False)
 async def instance_v1(request: Request) -> Response:
     settings = container(request).settings
@@ -86,7 +87,7 @@ async def instance_v1(request: Request) -> Response:
     )
 
 
-@router.get("/api/v2/instance", summary="Server information (v2)")
+@router.get("/api/v2/instance", **doc("Server information (v2)", returns="Instance"))
 @router.get("/api/v2/instance/", include_in_schema=False)
 async def instance_v2(request: Request) -> Response:
     settings = container(request).settings
@@ -119,7 +120,10 @@ async def instance_v2(request: Request) -> Response:
     )
 
 
-@router.get("/api/v1/preferences", summary="Your posting and reading defaults")
+@router.get(
+    "/api/v1/preferences",
+    **doc("Your posting and reading defaults", returns="Preferences", scope="read:accounts"),
+)
 async def preferences(
     request: Request, caller: Caller = Depends(scope("read:accounts"))
 ) -> Response:
@@ -135,7 +139,10 @@ async def preferences(
     )
 
 
-@router.get("/api/v1/custom_emojis", summary="Custom emojis (none yet)")
+@router.get(
+    "/api/v1/custom_emojis",
+    **doc("Custom emojis (none yet)", returns={"type": "array", "items": EMPTY}),
+)
 async def custom_emojis() -> Response:
     return json_response([])
 
@@ -148,7 +155,15 @@ def _marker(marker: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/api/v1/markers", summary="Where you stopped reading home and notifications")
+@router.get(
+    "/api/v1/markers",
+    **doc(
+        "Where you stopped reading home and notifications",
+        returns="Markers",
+        scope="read:statuses",
+        query={"timeline[]": array({"type": "string", "enum": ["home", "notifications"]})},
+    ),
+)
 async def get_markers(
     request: Request, caller: Caller = Depends(scope("read:statuses"))
 ) -> Response:
@@ -158,7 +173,10 @@ async def get_markers(
     return json_response({m.timeline: _marker(m) for m in markers})
 
 
-@router.post("/api/v1/markers", summary="Save reading positions")
+@router.post(
+    "/api/v1/markers",
+    **doc("Save reading positions", returns="Markers", scope="write:statuses", body=MARKERS),
+)
 async def save_markers(
     request: Request, caller: Caller = Depends(scope("write:statuses"))
 ) -> Response:
@@ -183,7 +201,16 @@ async def save_markers(
     return json_response({m.timeline: _marker(m) for m in markers})
 
 
-@router.post("/api/v1/apps", summary="Register a client application")
+@router.post(
+    "/api/v1/apps",
+    **doc(
+        "Register a client application",
+        returns="CredentialApplication",
+        body=NEW_APP,
+        required=("client_name", "redirect_uris"),
+        description="Step one of every client: no token needed.",
+    ),
+)
 async def create_app(request: Request) -> Response:
     params = await Params.read(request)
     scopes_list = params.strings("scopes")
@@ -214,7 +241,10 @@ async def create_app(request: Request) -> Response:
     )
 
 
-@router.get("/api/v1/apps/verify_credentials", summary="The app behind the token")
+@router.get(
+    "/api/v1/apps/verify_credentials",
+    **doc("The app behind the token", returns="Application", scope=""),
+)
 async def verify_app(request: Request) -> Response:
     caller = await optional_caller(request)
     if caller is None:

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from myna.actions.lists import ListChange
 from myna.api.deps import account_of, base_url, container, scope
 from myna.api.mastodon.statuses import render_page
+from myna.api.openapi import ID, LIST, array, doc
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
@@ -30,7 +31,7 @@ def _change(params: Params) -> ListChange:
     )
 
 
-@router.get("/lists", summary="Your lists")
+@router.get("/lists", **doc("Your lists", returns="List[]", scope="read:lists"))
 async def my_lists(request: Request, caller: Caller = Depends(scope(READ))) -> Response:
     found = await container(request).list_reads.mine(account_of(caller).id)
     return json_response([render_list(x) for x in found])
@@ -38,8 +39,14 @@ async def my_lists(request: Request, caller: Caller = Depends(scope(READ))) -> R
 
 @router.post(
     "/lists",
-    summary="Create a list: title (1-100 characters), replies_policy (followed, list or none), "
-    "exclusive",
+    **doc(
+        "Create a list: title (1-100 characters), replies_policy (followed, list or none), "
+        "exclusive",
+        returns="List",
+        scope="write:lists",
+        body=LIST,
+        required=("title",),
+    ),
 )
 async def create_list(request: Request, caller: Caller = Depends(scope(WRITE))) -> Response:
     params = await Params.read(request)
@@ -47,7 +54,7 @@ async def create_list(request: Request, caller: Caller = Depends(scope(WRITE))) 
     return json_response(render_list(found))
 
 
-@router.get("/lists/{list_id}", summary="One of your lists")
+@router.get("/lists/{list_id}", **doc("One of your lists", returns="List", scope="read:lists"))
 async def get_list(
     request: Request, list_id: str, caller: Caller = Depends(scope(READ))
 ) -> Response:
@@ -55,7 +62,15 @@ async def get_list(
     return json_response(render_list(found))
 
 
-@router.put("/lists/{list_id}", summary="Change a list's title, replies_policy or exclusive")
+@router.put(
+    "/lists/{list_id}",
+    **doc(
+        "Change a list's title, replies_policy or exclusive",
+        returns="List",
+        scope="write:lists",
+        body=LIST,
+    ),
+)
 async def update_list(
     request: Request, list_id: str, caller: Caller = Depends(scope(WRITE))
 ) -> Response:
@@ -66,7 +81,7 @@ async def update_list(
     return json_response(render_list(found))
 
 
-@router.delete("/lists/{list_id}", summary="Delete a list")
+@router.delete("/lists/{list_id}", **doc("Delete a list", scope="write:lists"))
 async def delete_list(
     request: Request, list_id: str, caller: Caller = Depends(scope(WRITE))
 ) -> Response:
@@ -74,7 +89,15 @@ async def delete_list(
     return json_response({})
 
 
-@router.get("/lists/{list_id}/accounts", summary="The accounts in a list (paged; limit=0 for all)")
+@router.get(
+    "/lists/{list_id}/accounts",
+    **doc(
+        "The accounts in a list (paged; limit=0 for all)",
+        returns="Account[]",
+        scope="read:lists",
+        paged=True,
+    ),
+)
 async def list_accounts(
     request: Request, list_id: str, caller: Caller = Depends(scope(READ))
 ) -> Response:
@@ -92,7 +115,13 @@ async def list_accounts(
 
 
 @router.post(
-    "/lists/{list_id}/accounts", summary="Add accounts you follow to a list (account_ids[])"
+    "/lists/{list_id}/accounts",
+    **doc(
+        "Add accounts you follow to a list (account_ids[])",
+        scope="write:lists",
+        body={"account_ids": array(ID)},
+        required=("account_ids",),
+    ),
 )
 async def add_accounts(
     request: Request, list_id: str, caller: Caller = Depends(scope(WRITE))
@@ -104,7 +133,15 @@ async def add_accounts(
     return json_response({})
 
 
-@router.delete("/lists/{list_id}/accounts", summary="Take accounts out of a list (account_ids[])")
+@router.delete(
+    "/lists/{list_id}/accounts",
+    **doc(
+        "Take accounts out of a list (account_ids[])",
+        scope="write:lists",
+        body={"account_ids": array(ID)},
+        required=("account_ids",),
+    ),
+)
 async def remove_accounts(
     request: Request, list_id: str, caller: Caller = Depends(scope(WRITE))
 ) -> Response:
@@ -115,7 +152,10 @@ async def remove_accounts(
     return json_response({})
 
 
-@router.get("/accounts/{account_id}/lists", summary="Which of your lists hold the account")
+@router.get(
+    "/accounts/{account_id}/lists",
+    **doc("Which of your lists hold the account", returns="List[]", scope="read:lists"),
+)
 async def lists_holding(
     request: Request, account_id: str, caller: Caller = Depends(scope(READ))
 ) -> Response:
@@ -123,7 +163,10 @@ async def lists_holding(
     return json_response([render_list(x) for x in found])
 
 
-@router.get("/timelines/list/{list_id}", summary="A list's timeline (paged)")
+@router.get(
+    "/timelines/list/{list_id}",
+    **doc("A list's timeline (paged)", returns="Status[]", scope="read:lists", paged=True),
+)
 async def list_timeline(
     request: Request, list_id: str, caller: Caller = Depends(scope(READ))
 ) -> Response:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.types import Message
 
 from myna.api.deps import account_of, container, media_url, scope
+from myna.api.openapi import MEDIA_CHANGE, UPLOAD, doc
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
 from myna.api.schemas.media import render_media
@@ -69,17 +70,42 @@ async def _upload(request: Request, caller: Caller) -> Response:
     return json_response(render_media(media, media_url(request)))
 
 
-@router.post("/api/v2/media", summary="Upload a picture (processed at once: answers 200)")
+@router.post(
+    "/api/v2/media",
+    **doc(
+        "Upload a picture (processed at once: answers 200)",
+        returns="MediaAttachment",
+        scope="write:media",
+        body=UPLOAD,
+        required=("file",),
+        upload=True,
+        errors=(413,),
+    ),
+)
 async def upload_v2(request: Request, caller: Caller = Depends(scope("write:media"))) -> Response:
     return await _upload(request, caller)
 
 
-@router.post("/api/v1/media", summary="Upload a picture (deprecated by Mastodon; same as v2)")
+@router.post(
+    "/api/v1/media",
+    **doc(
+        "Upload a picture (deprecated by Mastodon; same as v2)",
+        returns="MediaAttachment",
+        scope="write:media",
+        body=UPLOAD,
+        required=("file",),
+        upload=True,
+        errors=(413,),
+    ),
+)
 async def upload_v1(request: Request, caller: Caller = Depends(scope("write:media"))) -> Response:
     return await _upload(request, caller)
 
 
-@router.get("/api/v1/media/{media_id}", summary="Your upload, before it is posted")
+@router.get(
+    "/api/v1/media/{media_id}",
+    **doc("Your upload, before it is posted", returns="MediaAttachment", scope="write:media"),
+)
 async def get_media(
     request: Request, media_id: str, caller: Caller = Depends(scope("write:media"))
 ) -> Response:
@@ -89,7 +115,15 @@ async def get_media(
     return json_response(render_media(media, media_url(request)))
 
 
-@router.put("/api/v1/media/{media_id}", summary="Describe an upload or set its focal point")
+@router.put(
+    "/api/v1/media/{media_id}",
+    **doc(
+        "Describe an upload or set its focal point",
+        returns="MediaAttachment",
+        scope="write:media",
+        body=MEDIA_CHANGE,
+    ),
+)
 async def update_media(
     request: Request, media_id: str, caller: Caller = Depends(scope("write:media"))
 ) -> Response:
@@ -103,7 +137,9 @@ async def update_media(
     return json_response(render_media(media, media_url(request)))
 
 
-@router.delete("/api/v1/media/{media_id}", summary="Delete an upload no status uses")
+@router.delete(
+    "/api/v1/media/{media_id}", **doc("Delete an upload no status uses", scope="write:media")
+)
 async def delete_media(
     request: Request, media_id: str, caller: Caller = Depends(scope("write:media"))
 ) -> Response:

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from myna.api.deps import account_of, base_url, container, media_url, scope
+from myna.api.openapi import ID, NOTIFICATION_FILTERS, doc
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
@@ -23,7 +24,16 @@ def _render(request: Request, page: NotificationPage) -> list[dict[str, Any]]:
     return render_notifications(page, base_url(request), media_url(request))
 
 
-@router.get("", summary="Your notifications; filter with types[] / exclude_types[]")
+@router.get(
+    "",
+    **doc(
+        "Your notifications; filter with types[] / exclude_types[]",
+        returns="Notification[]",
+        scope="read:notifications",
+        paged=True,
+        query=NOTIFICATION_FILTERS,
+    ),
+)
 async def list_notifications(
     request: Request, caller: Caller = Depends(scope("read:notifications"))
 ) -> Response:
@@ -43,7 +53,12 @@ async def list_notifications(
 
 
 @router.get(
-    "/unread_count", summary="How many notifications arrived after the notifications marker"
+    "/unread_count",
+    **doc(
+        "How many notifications arrived after the notifications marker",
+        returns="UnreadCount",
+        scope="read:notifications",
+    ),
 )
 async def unread_count(
     request: Request, caller: Caller = Depends(scope("read:notifications"))
@@ -52,7 +67,7 @@ async def unread_count(
     return json_response({"count": count})
 
 
-@router.post("/clear", summary="Dismiss all notifications")
+@router.post("/clear", **doc("Dismiss all notifications", scope="write:notifications"))
 async def clear(
     request: Request, caller: Caller = Depends(scope("write:notifications"))
 ) -> Response:
@@ -60,7 +75,16 @@ async def clear(
     return json_response({})
 
 
-@router.post("/dismiss", summary="Dismiss one notification (the older form, id in the body)")
+@router.post(
+    "/dismiss",
+    **doc(
+        "Dismiss one notification (the older form, id in the body)",
+        scope="write:notifications",
+        body={"id": ID},
+        required=("id",),
+        errors=(404,),
+    ),
+)
 async def dismiss_legacy(
     request: Request, caller: Caller = Depends(scope("write:notifications"))
 ) -> Response:
@@ -72,7 +96,10 @@ async def dismiss_legacy(
     return json_response({})
 
 
-@router.get("/{notification_id}", summary="One notification")
+@router.get(
+    "/{notification_id}",
+    **doc("One notification", returns="Notification", scope="read:notifications"),
+)
 async def get_notification(
     request: Request, notification_id: str, caller: Caller = Depends(scope("read:notifications"))
 ) -> Response:
@@ -85,7 +112,9 @@ async def get_notification(
     return json_response(rendered[0])
 
 
-@router.post("/{notification_id}/dismiss", summary="Dismiss one notification")
+@router.post(
+    "/{notification_id}/dismiss", **doc("Dismiss one notification", scope="write:notifications")
+)
 async def dismiss(
     request: Request, notification_id: str, caller: Caller = Depends(scope("write:notifications"))
 ) -> Response:

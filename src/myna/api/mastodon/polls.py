@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from myna.actions.polls import CHOICES_MAX, NewPoll
 from myna.api.deps import account_of, container, read_scope, scope, viewer_id
+from myna.api.openapi import array, doc
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
 from myna.api.schemas.polls import render_poll
@@ -37,7 +38,12 @@ def poll_from(params: Params) -> NewPoll | None:
     )
 
 
-@router.get("/{poll_id}", summary="A poll, if you may see its status")
+@router.get(
+    "/{poll_id}",
+    **doc(
+        "A poll, if you may see its status", returns="Poll", scope="read:statuses", anonymous=True
+    ),
+)
 async def get_poll(
     request: Request, poll_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
 ) -> Response:
@@ -45,7 +51,16 @@ async def get_poll(
     return json_response(render_poll(view))
 
 
-@router.post("/{poll_id}/votes", summary="Vote: choices[] are option indexes, from 0")
+@router.post(
+    "/{poll_id}/votes",
+    **doc(
+        "Vote: choices[] are option indexes, from 0",
+        returns="Poll",
+        scope="write:statuses",
+        body={"choices": array({"type": "integer", "minimum": 0})},
+        required=("choices",),
+    ),
+)
 async def vote(
     request: Request, poll_id: str, caller: Caller = Depends(scope("write:statuses"))
 ) -> Response:

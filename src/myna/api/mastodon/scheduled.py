@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from myna.api.deps import account_of, container, media_url, scope
+from myna.api.openapi import DATETIME, doc
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
@@ -16,7 +17,15 @@ from myna.reads.tokens import Caller
 router = APIRouter(prefix="/api/v1/scheduled_statuses", tags=["scheduled statuses"])
 
 
-@router.get("", summary="Your scheduled statuses, soonest id first")
+@router.get(
+    "",
+    **doc(
+        "Your scheduled statuses, soonest id first",
+        returns="ScheduledStatus[]",
+        scope="read:statuses",
+        paged=True,
+    ),
+)
 async def list_scheduled(
     request: Request, caller: Caller = Depends(scope("read:statuses"))
 ) -> Response:
@@ -30,7 +39,10 @@ async def list_scheduled(
     )
 
 
-@router.get("/{scheduled_id}", summary="One of your scheduled statuses")
+@router.get(
+    "/{scheduled_id}",
+    **doc("One of your scheduled statuses", returns="ScheduledStatus", scope="read:statuses"),
+)
 async def get_scheduled(
     request: Request, scheduled_id: str, caller: Caller = Depends(scope("read:statuses"))
 ) -> Response:
@@ -40,7 +52,16 @@ async def get_scheduled(
     return json_response(render_scheduled(page, media_url(request))[0])
 
 
-@router.put("/{scheduled_id}", summary="Move a scheduled status to another time")
+@router.put(
+    "/{scheduled_id}",
+    **doc(
+        "Move a scheduled status to another time",
+        returns="ScheduledStatus",
+        scope="write:statuses",
+        body={"scheduled_at": DATETIME},
+        required=("scheduled_at",),
+    ),
+)
 async def reschedule(
     request: Request, scheduled_id: str, caller: Caller = Depends(scope("write:statuses"))
 ) -> Response:
@@ -55,7 +76,7 @@ async def reschedule(
     return json_response(render_scheduled(page, media_url(request))[0])
 
 
-@router.delete("/{scheduled_id}", summary="Cancel a scheduled status")
+@router.delete("/{scheduled_id}", **doc("Cancel a scheduled status", scope="write:statuses"))
 async def cancel(
     request: Request, scheduled_id: str, caller: Caller = Depends(scope("write:statuses"))
 ) -> Response:

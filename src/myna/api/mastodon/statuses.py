@@ -15,6 +15,7 @@ from myna.api.deps import (
     viewer_id,
 )
 from myna.api.mastodon.polls import poll_from
+from myna.api.openapi import ID, NEW_STATUS, POST_NOTES, STATUS_OR_SCHEDULED, VISIBILITY, array, doc
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
@@ -45,7 +46,17 @@ def render_one(request: Request, bundle: StatusBundle) -> Response:
     return json_response(renderer(request).first(bundle))
 
 
-@router.post("", summary="Post a status, a reply (in_reply_to_id) or a quote (quoted_status_id)")
+@router.post(
+    "",
+    **doc(
+        "Post a status, a reply (in_reply_to_id) or a quote (quoted_status_id)",
+        returns=STATUS_OR_SCHEDULED,
+        scope="write:statuses",
+        body=NEW_STATUS,
+        errors=(404,),
+        description=POST_NOTES,
+    ),
+)
 async def post_status(
     request: Request, caller: Caller = Depends(scope("write:statuses"))
 ) -> Response:
@@ -78,7 +89,16 @@ async def post_status(
     return render_one(request, bundle)
 
 
-@router.get("", summary="Several statuses by id[]")
+@router.get(
+    "",
+    **doc(
+        "Several statuses by id[]",
+        returns="Status[]",
+        scope="read:statuses",
+        anonymous=True,
+        query={"id[]": array(ID)},
+    ),
+)
 async def get_statuses(
     request: Request, caller: Caller | None = Depends(read_scope("read:statuses"))
 ) -> Response:
@@ -88,7 +108,9 @@ async def get_statuses(
     return json_response(renderer(request).many(bundle))
 
 
-@router.get("/{status_id}", summary="One status")
+@router.get(
+    "/{status_id}", **doc("One status", returns="Status", scope="read:statuses", anonymous=True)
+)
 async def get_status(
     request: Request, status_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
 ) -> Response:
@@ -96,7 +118,12 @@ async def get_status(
     return render_one(request, bundle)
 
 
-@router.delete("/{status_id}", summary="Delete your status; answers with its source text")
+@router.delete(
+    "/{status_id}",
+    **doc(
+        "Delete your status; answers with its source text", returns="Status", scope="write:statuses"
+    ),
+)
 async def delete_status(
     request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))
 ) -> Response:
@@ -107,7 +134,15 @@ async def delete_status(
     return json_response(renderer(request).deleted(bundle, status))
 
 
-@router.get("/{status_id}/context", summary="Ancestors and descendants the caller may see")
+@router.get(
+    "/{status_id}/context",
+    **doc(
+        "Ancestors and descendants the caller may see",
+        returns="Context",
+        scope="read:statuses",
+        anonymous=True,
+    ),
+)
 async def context(
     request: Request, status_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
 ) -> Response:
@@ -118,7 +153,10 @@ async def context(
     )
 
 
-@router.post("/{status_id}/reblog", summary="Repost")
+@router.post(
+    "/{status_id}/reblog",
+    **doc("Repost", returns="Status", scope="write:statuses", body={"visibility": VISIBILITY}),
+)
 async def reblog(
     request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))
 ) -> Response:
@@ -131,7 +169,9 @@ async def reblog(
     return render_one(request, await c.status_reads.bundle(me, [status]))
 
 
-@router.post("/{status_id}/unreblog", summary="Undo a repost")
+@router.post(
+    "/{status_id}/unreblog", **doc("Undo a repost", returns="Status", scope="write:statuses")
+)
 async def unreblog(
     request: Request, status_id: str, caller: Caller = Depends(scope("write:statuses"))
 ) -> Response:
@@ -141,7 +181,7 @@ async def unreblog(
     return render_one(request, await c.status_reads.bundle(me, [status]))
 
 
-@router.post("/{status_id}/favourite", summary="Like")
+@router.post("/{status_id}/favourite", **doc("Like", returns="Status", scope="write:favourites"))
 async def favourite(
     request: Request, status_id: str, caller: Caller = Depends(scope("write:favourites"))
 ) -> Response:
@@ -151,7 +191,9 @@ async def favourite(
     return render_one(request, await c.status_reads.bundle(me, [status]))
 
 
-@router.post("/{status_id}/unfavourite", summary="Undo a like")
+@router.post(
+    "/{status_id}/unfavourite", **doc("Undo a like", returns="Status", scope="write:favourites")
+)
 async def unfavourite(
     request: Request, status_id: str, caller: Caller = Depends(scope("write:favourites"))
 ) -> Response:
@@ -161,7 +203,12 @@ async def unfavourite(
     return render_one(request, await c.status_reads.bundle(me, [status]))
 
 
-@router.get("/{status_id}/reblogged_by", summary="Who reposted it")
+@router.get(
+    "/{status_id}/reblogged_by",
+    **doc(
+        "Who reposted it", returns="Account[]", scope="read:statuses", anonymous=True, paged=True
+    ),
+)
 async def reblogged_by(
     request: Request, status_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
 ) -> Response:
@@ -176,7 +223,10 @@ async def reblogged_by(
     )
 
 
-@router.get("/{status_id}/favourited_by", summary="Who liked it")
+@router.get(
+    "/{status_id}/favourited_by",
+    **doc("Who liked it", returns="Account[]", scope="read:statuses", anonymous=True, paged=True),
+)
 async def favourited_by(
     request: Request, status_id: str, caller: Caller | None = Depends(read_scope("read:statuses"))
 ) -> Response:

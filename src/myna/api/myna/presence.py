@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from myna.api.deps import account_of, container, scope
+from myna.api.openapi import doc
 from myna.api.responses import json_response
 from myna.reads.tokens import Caller
 
@@ -14,7 +15,11 @@ router = APIRouter(prefix="/api/v1/myna", tags=["myna"])
 
 @router.get(
     "/presence",
-    summary="Your conversation partners who are online now: [{account_id, online: true}]",
+    **doc(
+        "Your conversation partners who are online now: [{account_id, online: true}]",
+        returns="Presence[]",
+        scope="read:statuses",
+    ),
 )
 async def presence(request: Request, caller: Caller = Depends(scope("read:statuses"))) -> Response:
     online = await container(request).conversation_reads.partners_online(account_of(caller).id)
