@@ -2,7 +2,6 @@
 the group and a join reach the added app's subscriptions, signed, on a real loopback receiver,
 and no other app's; after removal nothing more goes out, pending retries included."""
 
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -11,8 +10,8 @@ import pytest
 from myna.config import Settings
 from myna.container import Container
 from tests.api.test_webhooks import (
-    ThirdParty,
     deliveries,
+    register,
     settled,
     subscribe,
     webhook_settings,
@@ -32,38 +31,6 @@ def settings(settings: Settings) -> Settings:
 def hook() -> Any:
     with receiver() as r:
         yield r
-
-
-@dataclass
-class App(ThirdParty):
-    """A registered app with its own (client_credentials) token, and its client_id."""
-
-    client_id: str = ""
-
-
-async def register(client: httpx.AsyncClient, container: Container, name: str) -> App:
-    made = await client.post(
-        "/api/v1/apps",
-        json={"client_name": name, "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read"},
-    )
-    assert made.status_code == 200, made.text
-    app = made.json()
-    token = await client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "scope": "read",
-        },
-    )
-    assert token.status_code == 200, token.text
-    return App(
-        int(app["id"]),
-        {"Authorization": f"Bearer {token.json()['access_token']}"},
-        container,
-        client_id=app["client_id"],
-    )
 
 
 async def make_group(

@@ -66,6 +66,7 @@ class ThirdParty:
     app_id: int
     headers: dict[str, str]
     container: Container
+    client_id: str = ""
 
     async def authorized_by(self, user: User, scopes: str = "read write follow") -> int:
         token, _raw = await self.container.app_actions.do_issue_token(self.app_id, user.id, scopes)
@@ -94,7 +95,10 @@ async def register(client: httpx.AsyncClient, container: Container, name: str) -
     )
     assert token.status_code == 200, token.text
     return ThirdParty(
-        int(app["id"]), {"Authorization": f"Bearer {token.json()['access_token']}"}, container
+        int(app["id"]),
+        {"Authorization": f"Bearer {token.json()['access_token']}"},
+        container,
+        client_id=app["client_id"],
     )
 
 
@@ -335,6 +339,7 @@ async def test_status_created_is_signed_and_logged(
     assert body["object"]["content"].startswith("<p>晴天")
     assert body["id"] == got.headers["x-myna-delivery"]
 
+    await settled(container, bot, sub)  # the attempt's outcome is written after the answer
     log = await client.get(f"{WEBHOOKS}/{sub['id']}/deliveries", headers=bot.headers)
     assert log.status_code == 200
     (entry,) = log.json()
@@ -644,5 +649,5 @@ async def test_scale_mode_delivers_through_the_worker_with_a_deferred_retry(
         await worker.close()
     first, second = await hook.wait_for(2)
     assert first.signature_ok and second.signature_ok
-    (delivery,) = await deliveries(scale, bot, sub)
+    (delivery,) = await settled(scale, bot, sub)
     assert [a["status_code"] for a in delivery.attempt_log] == [500, 200]
