@@ -24,7 +24,9 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from jinja2.runtime import Context
 
 from myna.lib.clock import as_utc, utcnow
-from myna.models import Account
+from myna.models import Account, Status
+from myna.policy.pins import why_not_pinnable
+from myna.policy.visibility import shareable
 from myna.reads.accounts import profile_pictures
 
 LOCALES = {"en": "English", "zh_CN": "简体中文"}
@@ -100,6 +102,10 @@ def gettext_for(locale: str) -> Callable[[str], str]:
     return translations(locale).gettext
 
 
+def _may_pin(status: Status) -> bool:
+    return why_not_pinnable(status) is None
+
+
 @pass_context
 def _avatar_url(context: Context, account: Account) -> str:
     """`{{ avatar_url(account) }}`: the page's storage (`media_url`) decides the address."""
@@ -126,6 +132,9 @@ def environment(locale: str) -> Environment:
     env.filters["when"] = lambda value: when(value, locale)
     env.filters["iso"] = lambda value: as_utc(value).isoformat()
     env.globals["profile_pictures"] = profile_pictures
+    # What a card offers follows the rules the actions apply (policy/), not a copy of them.
+    env.globals["may_share"] = shareable
+    env.globals["may_pin"] = _may_pin
     env.globals["avatar_url"] = _avatar_url
     env.globals["header_url"] = _header_url
     env.globals["locale"] = locale
