@@ -108,9 +108,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @contextmanager
-def running_server(workdir: Path, **settings: str) -> Iterator[str]:
+def running_server(workdir: Path, *, worker: bool = False, **settings: str) -> Iterator[str]:
     """`myna serve` in `workdir`, for a module's own server: `settings` are more MYNA_*
-    variables (`rate_limits_enabled="true"` is MYNA_RATE_LIMITS_ENABLED=true)."""
+    variables (`rate_limits_enabled="true"` is MYNA_RATE_LIMITS_ENABLED=true). `worker`: in
+    scale mode, a `myna worker` beside it runs the jobs (embedded mode runs them in the
+    server)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
@@ -145,10 +147,22 @@ def running_server(workdir: Path, **settings: str) -> Iterator[str]:
         process = subprocess.Popen(
             command, env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT
         )
+    jobs: subprocess.Popen[bytes] | None = None
     try:
         _wait_until_up(base, process, log)
+        if worker and scale:
+            with (workdir / "worker.log").open("wb") as out:
+                jobs = subprocess.Popen(
+                    [sys.executable, "-m", "myna.cli", "worker"],
+                    env=env,
+                    cwd=workdir,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
         yield base
     finally:
+        if jobs is not None:
+            _stop(jobs)
         _stop(process)
         if scale:
             drop_redis_keys(scale["redis_prefix"])

@@ -39,6 +39,7 @@ WAIT_LIMIT = 20.0  # seconds; reached only when something is wrong
 def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_server(
         tmp_path_factory.mktemp("developer"),
+        worker=True,  # in scale mode webhook deliveries are jobs
         rate_limits_enabled="true",
         rate_limit_token=f"{TOKEN_LIMIT}/3 seconds",
         webhooks_allow_private="true",
