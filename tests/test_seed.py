@@ -199,3 +199,19 @@ async def test_pulled_authors_tags_and_text_through_the_api(
             got = (await client.get(f"/api/v1/timelines/tag/{tag.name}")).json()
             assert want and [int(s["id"]) for s in got] == want, tag.name
             assert all(f"#{tag.name}" in s["content"] for s in got)
+
+
+async def test_seeded_accounts_are_found_by_name(
+    seeded: SeedReport, container: Container, client: httpx.AsyncClient
+) -> None:
+    assert seeded.counts["account search rows"] == 300
+    async with container.db.session() as session:
+        named = list(await session.scalars(select(Account).order_by(Account.id)))
+    chinese = next(a for a in named if CJK.search(a.display_name))
+    english = next(a for a in named if a.display_name.isascii() and a.display_name)
+    for account in (chinese, english):
+        r = await client.get(
+            "/api/v2/search", params={"q": account.display_name, "type": "accounts", "limit": 40}
+        )
+        assert r.status_code == 200, r.text
+        assert account.username in {a["username"] for a in r.json()["accounts"]}, account

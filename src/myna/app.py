@@ -13,6 +13,7 @@ from myna import __version__
 from myna.api import errors, openapi
 from myna.api.mastodon import (
     accounts,
+    admin_trends,
     bookmarks,
     conversations,
     edits,
@@ -23,8 +24,12 @@ from myna.api.mastodon import (
     notifications,
     polls,
     scheduled,
+    search,
     statuses,
+    suggestions,
+    tags,
     timelines,
+    trends,
 )
 from myna.api.myna import groups, presence
 from myna.api.myna import webhooks as webhook_routes
@@ -36,6 +41,7 @@ from myna.oauth import routes as oauth_routes
 from myna.streaming import routes as streaming_routes
 from myna.streaming.hub import Hub
 from myna.web import developers as web_developers
+from myna.web import discovery as web_discovery
 from myna.web import groups as web_groups
 from myna.web import home as web_home
 from myna.web import media as media_files
@@ -111,9 +117,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         polls,
         scheduled,
         conversations,
+        search,
         presence,
         groups,
         webhook_routes,
+        suggestions,
+        tags,
+        trends,
+        admin_trends,
     ):
         app.include_router(module.router)
     app.include_router(oauth_routes.router)
@@ -128,6 +139,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         web_groups,
         web_settings,
         web_developers,
+        web_discovery,
         web_profiles,  # last: /@{username} and /@{username}/{id} match many paths
     ):
         app.include_router(web.router)

@@ -178,6 +178,7 @@ async def _seed(args: argparse.Namespace, settings: Settings) -> int:
     try:
         report = await do_seed(container.db, container.derived_feeds, plan, bar)
         bar.close()
+        await container.db.refresh_statistics()  # after a bulk load, for the query planner
         tokens = await issue_tokens(container.db, container.app_actions, args.tokens)
     except ValidationFailed as exc:
         print(f"error: {exc.message}", file=sys.stderr)
@@ -245,6 +246,62 @@ async def _rebuild_timelines(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+async def _reindex_search(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from myna.container import build
+
+    container = build(settings)
+    actions = container.search_actions
+    try:
+        total = await actions.count_indexable()
+        with tqdm(total=total, unit="row", unit_scale=True, desc="indexing") as bar:
+            done = await actions.do_reindex(bar.update, batch=args.batch)
+        indexed = await actions.count_indexed()
+        accounts = await actions.count_indexed_accounts()
+        await container.db.refresh_statistics()
+    finally:
+        await container.close()
+    print(
+        f"reindexed {done.statuses:,} status{'es' if done.statuses != 1 else ''} "
+        f"in {done.batches} batch{'es' if done.batches != 1 else ''}: "
+        f"{done.indexed:,} with text to find them by; the index holds {indexed:,}"
+    )
+    print(
+        f"reindexed {done.accounts:,} account{'s' if done.accounts != 1 else ''}; "
+        f"the account index holds {accounts:,}"
+    )
+    return 0
+
+
+async def _trends(args: argparse.Namespace, settings: Settings) -> int:
+    from myna.container import build
+    from myna.lib.errors import NotFound
+    from myna.models import TrendKind
+
+    container = build(settings)
+    actions = container.trend_actions
+    try:
+        if args.trends_command == "refresh":
+            await actions.do_refresh()
+            print("trends refreshed")
+            return 0
+        try:
+            tag_id = await actions.tag_id(args.name)
+        except NotFound:
+            print(f"error: no post has used the tag {args.name}", file=sys.stderr)
+            return 1
+        if args.trends_command == "hide":
+            await actions.do_hide(None, TrendKind.TAG, tag_id)
+            print(f"hid {args.name} from the trends")
+        else:
+            await actions.do_unhide(None, TrendKind.TAG, tag_id)
+            print(f"{args.name} may trend again")
+    finally:
+        await container.close()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="myna", description="Myna microblog server")
     commands = root.add_subparsers(dest="command", required=True)
@@ -299,6 +356,29 @@ def parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("--account", help="only this account's home and list feeds")
     rebuild.set_defaults(run_async=_rebuild_timelines)
+
+    search = commands.add_parser("search", help="the full-text search indexes")
+    search_commands = search.add_subparsers(dest="search_command", required=True)
+    reindex = search_commands.add_parser(
+        "reindex",
+        help="rebuild the indexes of statuses and accounts (safe while serving, repeatable)",
+    )
+    reindex.add_argument(
+        "--batch", type=int, default=5000, help="statuses or accounts per transaction"
+    )
+    reindex.set_defaults(run_async=_reindex_search)
+
+    trends = commands.add_parser("trends", help="hot topics (热搜)")
+    trends_commands = trends.add_subparsers(dest="trends_command", required=True)
+    for name, text in (
+        ("hide", "hide a tag or topic from the trends (its posts stay)"),
+        ("unhide", "let a hidden tag or topic trend again"),
+    ):
+        command = trends_commands.add_parser(name, help=text)
+        command.add_argument("name", help="the tag, with or without #")
+        command.set_defaults(run_async=_trends)
+    trends_refresh = trends_commands.add_parser("refresh", help="recompute the rankings now")
+    trends_refresh.set_defaults(run_async=_trends)
 
     admin = commands.add_parser("admin", help="administer accounts")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)

@@ -194,6 +194,46 @@ class Settings(BaseSettings):
         default="",
         description="Public URL prefix of bucket files (a CDN); empty: endpoint/bucket",
     )
+    trends_window_hours: int = Field(
+        default=6,
+        ge=1,
+        le=72,
+        description="Hot topics: the recent hours a trend is scored over (the current hour "
+        "included)",
+    )
+    trends_baseline_days: int = Field(
+        default=7,
+        ge=1,
+        le=30,
+        description="Hot topics: the days before the window that give each topic's usual "
+        "accounts per hour",
+    )
+    trends_half_life_hours: float = Field(
+        default=2.0, gt=0, description="Hot topics: how fast an hour's weight in the score halves"
+    )
+    trends_min_accounts: int = Field(
+        default=5,
+        ge=1,
+        description="Hot topics: distinct accounts needed in the window before anything trends",
+    )
+    trends_baseline_floor: float = Field(
+        default=1.0,
+        gt=0,
+        description="Hot topics: the least accounts per hour a topic is expected to have",
+    )
+    trends_size: int = Field(
+        default=100, ge=1, le=1000, description="Hot topics: how many of each kind are ranked"
+    )
+    trends_candidates: int = Field(
+        default=2000,
+        ge=1,
+        description="Hot topics: most targets scored per refresh (those with the most accounts)",
+    )
+    trends_refresh_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Hot topics: how often the ranking is recomputed (by housekeeping)",
+    )
 
     @model_validator(mode="after")
     def _timelines_need_redis(self) -> Self:

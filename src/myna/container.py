@@ -2,6 +2,7 @@
 CLI) hold one Container; routes take the one service they need from it."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from myna import __version__
 from myna.actions.accounts import AccountActions
@@ -11,7 +12,7 @@ from myna.actions.conversations import ConversationActions
 from myna.actions.filters import FilterActions
 from myna.actions.group_apps import GroupAppActions
 from myna.actions.groups import GroupActions
-from myna.actions.housekeeping import Housekeeping
+from myna.actions.housekeeping import Housekeeping, Sweep, every
 from myna.actions.lists import ListActions
 from myna.actions.markers import MarkerActions
 from myna.actions.media import MediaActions
@@ -20,8 +21,12 @@ from myna.actions.polls import PollActions, PollLimits
 from myna.actions.presence import PresenceActions
 from myna.actions.relations import RelationActions
 from myna.actions.scheduled import ScheduledActions
+from myna.actions.search import SearchActions
 from myna.actions.statuses import StatusActions
+from myna.actions.suggestions import SuggestionActions
+from myna.actions.tag_follows import TagFollowActions
 from myna.actions.timelines import TimelineActions
+from myna.actions.trends import TrendActions, TrendRules
 from myna.actions.webhooks import Limits as WebhookLimits
 from myna.actions.webhooks import WebhookActions
 from myna.backends.broker import Broker, LocalBroker, RedisBroker
@@ -36,6 +41,7 @@ from myna.backends.ratelimit import (
     redis_limiter,
 )
 from myna.backends.redis_timelines import RedisTimelines
+from myna.backends.search import SearchIndex, search_index
 from myna.backends.storage import DirectoryStorage, S3Storage, Storage
 from myna.backends.timelines import DerivedFeeds, SqlTimelines, TimelineBackend
 from myna.backends.usage import UsageCounter
@@ -58,9 +64,14 @@ from myna.reads.media import MediaReads
 from myna.reads.notifications import NotificationReads
 from myna.reads.polls import PollReads
 from myna.reads.scheduled import ScheduledReads
+from myna.reads.search import SearchReads
 from myna.reads.statuses import StatusReads
 from myna.reads.streaming import StreamReads
+from myna.reads.suggestions import SuggestionReads
+from myna.reads.tag_follows import TagFollowReads
+from myna.reads.tags import TagReads
 from myna.reads.tokens import TokenReads
+from myna.reads.trends import TrendReads
 from myna.reads.webhooks import WebhookReads
 
 
@@ -118,6 +129,17 @@ class Container:
     app_reads: AppReads
     group_app_actions: GroupAppActions
     group_app_reads: GroupAppReads
+    # Full-text search of statuses: SQLite FTS5 or PostgreSQL, by the database's dialect.
+    search_index: SearchIndex
+    search_actions: SearchActions
+    search_reads: SearchReads
+    tag_reads: TagReads
+    trend_actions: TrendActions
+    trend_reads: TrendReads
+    suggestion_actions: SuggestionActions
+    suggestion_reads: SuggestionReads
+    tag_follow_actions: TagFollowActions
+    tag_follow_reads: TagFollowReads
 
     async def close(self) -> None:
         await self.webhook_actions.close()  # first: its tasks use the jobs and the database
@@ -195,8 +217,38 @@ def build_webhooks(settings: Settings, db: Database, jobs: Jobs) -> WebhookActio
     return WebhookActions(db, jobs, sender, limits)
 
 
+# How often SQLite's planner statistics are refreshed (Database.refresh_statistics).
+STATISTICS_SECONDS = 3600.0
+
+
+def planner_statistics(db: Database) -> list[tuple[str, Sweep]]:
+    """SQLite's planner statistics, refreshed hourly (PostgreSQL's autovacuum keeps its own)."""
+    if not db.is_sqlite:
+        return []
+
+    async def refresh(_now: datetime) -> int:
+        await db.keep_statistics()
+        return 1
+
+    return [("planner statistics", every(STATISTICS_SECONDS, refresh))]
+
+
+def trend_rules(settings: Settings) -> TrendRules:
+    return TrendRules(
+        window_hours=settings.trends_window_hours,
+        baseline_days=settings.trends_baseline_days,
+        half_life_hours=settings.trends_half_life_hours,
+        min_accounts=settings.trends_min_accounts,
+        baseline_floor=settings.trends_baseline_floor,
+        size=settings.trends_size,
+        candidates=settings.trends_candidates,
+        refresh_seconds=settings.trends_refresh_seconds,
+    )
+
+
 def build(settings: Settings) -> Container:
     db = Database(settings.database_url)
+    search = search_index(db.engine.dialect.name)
     storage = build_storage(settings)
     media_actions = MediaActions(
         db,
@@ -235,6 +287,7 @@ def build(settings: Settings) -> Container:
         max_units=settings.max_status_units,
         pull_threshold=threshold,
         webhooks=webhook_actions,
+        search=search,
         media=media_actions,
         poll_limits=PollLimits(
             max_options=settings.max_poll_options,
@@ -246,6 +299,7 @@ def build(settings: Settings) -> Container:
     poll_actions = PollActions(db, broker)
     scheduled_actions = ScheduledActions(db, status_actions, media_actions)
     app_usage = UsageCounter(db)
+    trend_actions = TrendActions(db, trend_rules(settings))
     housekeeping = Housekeeping(
         [
             ("app usage", app_usage.flush),
@@ -253,13 +307,15 @@ def build(settings: Settings) -> Container:
             ("poll endings", poll_actions.sweep),
             ("unattached uploads", media_actions.sweep),
             ("webhook deliveries", webhook_actions.sweep),
+            ("trends", trend_actions.sweep),
+            *planner_statistics(db),
         ]
     )
     return Container(
         settings=settings,
         db=db,
         timelines=timelines,
-        account_actions=AccountActions(db, media=media_actions),
+        account_actions=AccountActions(db, media=media_actions, search=search),
         app_actions=AppActions(db, broker, settings.access_token_ttl_days),
         broker=broker,
         status_actions=status_actions,
@@ -304,4 +360,14 @@ def build(settings: Settings) -> Container:
         app_reads=AppReads(db, app_usage),
         group_app_actions=GroupAppActions(db),
         group_app_reads=GroupAppReads(db),
+        search_index=search,
+        search_actions=SearchActions(db, search),
+        search_reads=SearchReads(db, search),
+        tag_reads=TagReads(db),
+        trend_actions=trend_actions,
+        trend_reads=TrendReads(db, size=settings.trends_size),
+        suggestion_actions=SuggestionActions(db),
+        suggestion_reads=SuggestionReads(db),
+        tag_follow_actions=TagFollowActions(db, timelines, threshold),
+        tag_follow_reads=TagFollowReads(db),
     )

@@ -15,7 +15,7 @@ that an account can ask to join it, and then given its final privacy: a pending 
 exists in all three (in a public group it is left over from before; in a secret one it grants
 nothing).
 
-There is no status search endpoint yet (issue 9): when it comes, it must get a probe here.
+Status search has its cells in tests/policy/test_search_matrix.py, on this same world.
 """
 
 import asyncio

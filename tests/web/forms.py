@@ -37,6 +37,15 @@ async def submit(
     return await client.post(action, data=form, files=files, headers=headers)
 
 
+async def press(client: httpx.AsyncClient, page: str, action: str) -> httpx.Response:
+    """Submits the form on `page` whose action is `action`, with its hidden fields."""
+    html = (await client.get(page)).text
+    match = re.search(rf'<form method="post" action="{re.escape(action)}"(.*?)</form>', html, re.S)
+    assert match, f"no form for {action} on {page}"
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', match.group(1)))
+    return await client.post(action, data=fields)
+
+
 async def sign_up(client: httpx.AsyncClient, username: str, **fields: str) -> httpx.Response:
     form = {
         "username": username,

@@ -12,16 +12,7 @@ from myna.models import Visibility
 from myna.web.session import COOKIE
 from tests.conftest import MakeUser, User, row_counts
 from tests.pictures import encode, gradient, png
-from tests.web.forms import csrf_of, post_as, sign_in, submit
-
-
-async def press(client: httpx.AsyncClient, page: str, action: str) -> httpx.Response:
-    """Submits the form on `page` whose action is `action`, with its hidden fields."""
-    html = (await client.get(page)).text
-    match = re.search(rf'<form method="post" action="{re.escape(action)}"(.*?)</form>', html, re.S)
-    assert match, f"no form for {action} on {page}"
-    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', match.group(1)))
-    return await client.post(action, data=fields)
+from tests.web.forms import csrf_of, post_as, press, sign_in, submit
 
 
 async def following(container: Container, who: User, whom: User) -> bool:

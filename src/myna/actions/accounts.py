@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass
 
 from myna.actions.media import MediaActions
+from myna.actions.search import index_account
+from myna.backends.search import SearchIndex
 from myna.db.database import Database
 from myna.lib import passwords
 from myna.lib.clock import utcnow
@@ -96,10 +98,13 @@ class PictureRefused(ValidationFailed):
 
 
 class AccountActions:
-    def __init__(self, db: Database, media: MediaActions | None = None) -> None:
+    def __init__(
+        self, db: Database, media: MediaActions | None = None, search: SearchIndex | None = None
+    ) -> None:
         self.db = db
         # Where profile pictures are processed and stored (the uploads' storage and limits).
         self.media = media
+        self.search = search  # the accounts' name index, written in the same transaction
 
     async def do_register(self, reg: Registration, *, allow_reserved: bool = False) -> Account:
         errors = check_registration(reg, allow_reserved=allow_reserved)
@@ -129,6 +134,7 @@ class AccountActions:
                 statuses_count=0,
             )
             await store.add(session, account)
+            await index_account(self.search, session, account)
         return account
 
     async def do_update_credentials(
@@ -171,8 +177,9 @@ class AccountActions:
                 account = await store.get_for_update(session, account_id)
                 if account is None:
                     raise NotFound()
-                if display_name is not None:
+                if display_name is not None and display_name.strip() != account.display_name:
                     account.display_name = display_name.strip()
+                    await index_account(self.search, session, account)
                 if note is not None:
                     account.note = note
                 if locked is not None:

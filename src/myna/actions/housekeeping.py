@@ -15,6 +15,20 @@ log = logging.getLogger(__name__)
 Sweep = Callable[[datetime], Awaitable[int]]
 
 
+def every(seconds: float, sweep: Sweep) -> Sweep:
+    """`sweep`, run at most once per `seconds` of the clock it is given (the first call runs
+    it). Each process keeps its own last run."""
+    last: list[datetime] = []
+
+    async def run(now: datetime) -> int:
+        if last and (now - last[0]).total_seconds() < seconds:
+            return 0
+        last[:] = [now]
+        return await sweep(now)
+
+    return run
+
+
 class Housekeeping:
     def __init__(self, sweeps: Sequence[tuple[str, Sweep]]) -> None:
         self.sweeps = list(sweeps)

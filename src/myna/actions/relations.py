@@ -15,7 +15,7 @@ from myna.lib.errors import Forbidden, NotFound
 from myna.lib.ids import new_id
 from myna.models import Block, Follow, FollowRequest, Mute, NotificationType
 from myna.policy.access import access_account, access_interactable_account
-from myna.policy.audience import brought_home_on_follow
+from myna.policy.audience import brought_home_on_follow, left_home_on_unfollow
 from myna.policy.webhooks import FOLLOW, FOLLOW_REQUEST
 from myna.store import accounts as account_store
 from myna.store import notifications as notification_store
@@ -150,7 +150,9 @@ class RelationActions:
     ) -> None:
         if await store.remove(session, Follow, follower_id, target_id):
             await account_store.adjust_follow_counts(session, follower_id, target_id, -1)
-            await self.timelines.remove_author(session, follower_id, target_id)
+            await self.timelines.remove_from_home(
+                session, follower_id, left_home_on_unfollow(follower_id, target_id)
+            )
             await forget_unfollowed(session, self.timelines, follower_id, target_id)
             self._changed(session, follower_id, target_id)
         if await store.remove(session, FollowRequest, follower_id, target_id):

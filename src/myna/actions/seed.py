@@ -17,6 +17,8 @@ arrays of N numbers), never by the number of follows or statuses:
 5. home feeds, as if every status had been fanned out when posted (`policy/bulk_feeds.py`),
    capped per account like a timeline store: rows of the SQL table, or through the Redis
    store's `fill_home(account_id, feed)`.
+6. the full-text search indexes (statuses and accounts), by the batches of `myna search
+   reindex`.
 
 Ids come from `myna.lib.ids` with the row's own time, issued in time order per table, so they
 sort like real ones. Direct messages, groups, lists, favourites and follow notifications are
@@ -36,6 +38,8 @@ from itertools import accumulate
 from typing import Any, Protocol
 
 from myna.actions.apps import AppActions
+from myna.actions.search import SearchActions
+from myna.backends.search import search_index
 from myna.backends.timelines import DerivedFeeds
 from myna.db.database import Database
 from myna.lib import passwords, seed_text
@@ -190,6 +194,7 @@ class Seeder:
         # The SQL store's table is filled, so its index is built afterwards.
         deferring = [HomeTimelineEntry.__tablename__] if self.feeds is None else []
         await self._timed("home feeds", self._warm_feeds(), deferring=deferring)
+        await self._timed("search index", self._search_index())
         await self._timed("analyze", store.analyze(self.db.engine))
         async with self.db.session() as session:
             self.report.stars = await store.top_followed(session, len(graph.stars))
@@ -504,6 +509,15 @@ class Seeder:
              min(len(self.ids), start + size) - start)
             for start in range(0, len(self.ids), size)
         ]  # fmt: skip
+
+    # 6. the full-text search index
+
+    async def _search_index(self) -> None:
+        search = SearchActions(self.db, search_index(self.db.engine.dialect.name))
+        self.progress.stage("search", await search.count_indexable())
+        done = await search.do_reindex(self.progress.advance)
+        self._count("search index rows", done.indexed)
+        self._count("account search rows", done.accounts)
 
     # 5. home feeds
 

@@ -9,7 +9,16 @@ from myna.actions.conversations import forget_direct, record_direct
 from myna.actions.media import MediaActions
 from myna.actions.notifications import notify
 from myna.actions.polls import NewPoll, PollLimits, add_poll, change_poll, check_new_poll
+from myna.actions.search import index_status
+from myna.actions.trends import (
+    forget_engagement,
+    forget_post,
+    forget_uses,
+    record_engagement,
+    record_post,
+)
 from myna.actions.webhooks import WebhookActions
+from myna.backends.search import SearchIndex
 from myna.backends.timelines import TimelineBackend
 from myna.db.database import Database
 from myna.events import messages as channels_for
@@ -135,8 +144,10 @@ class StatusActions:
         poll_limits: PollLimits | None = None,
         media: MediaActions | None = None,
         webhooks: WebhookActions | None = None,
+        search: SearchIndex | None = None,
     ) -> None:
         self.db = db
+        self.search = search  # the full-text index, written in the posting transaction
         self.timelines = timelines
         self.broker = broker
         self.base_url = base_url.rstrip("/")
@@ -260,6 +271,8 @@ class StatusActions:
             [Mention(id=new_id(), status_id=status.id, account_id=a.id) for a in mentioned],
         )
         await self._attach_tags(session, status.id, parsed.tags)
+        await index_status(self.search, session, status)
+        await record_post(session, status)  # hot topics: its tags and links, if public
         if new.idempotency_key:
             await store.remember_idempotency_key(
                 session, author_id, new.idempotency_key, status.id, now
@@ -450,6 +463,7 @@ class StatusActions:
                 ),
             )
             mention_urls = {a.username_key: f"{self.base_url}/@{a.username}" for a in mentioned}
+            await forget_uses(session, status)  # hot topics: counted again once edited
             status.text = change.text
             status.content = render_status(
                 parsed, base_url=self.base_url, mention_urls=mention_urls
@@ -478,6 +492,8 @@ class StatusActions:
             )
             await edit_store.unlink_tags(session, status.id)
             await self._attach_tags(session, status.id, parsed.tags)
+            await index_status(self.search, session, status)
+            await record_post(session, status)
             holders = await self.timelines.holders(session, status.id)
             tag_keys = {t.key for t in old_tags} | {text_rules.tag_key(n) for n in parsed.tags}
             await self._announce(
@@ -533,6 +549,7 @@ class StatusActions:
         await self._announce(session, "delete", status, followers, holders, [t.key for t in tags])
         if status.group_id is not None:
             await group_store.adjust_counts(session, status.group_id, statuses=-1)
+        await forget_post(session, status)
         await store.delete_one(session, status.id)
         if self.media is not None and status.reblog_of_id is None:  # reposts carry no media
             await self.media.forget_status(session, status.id)
@@ -576,6 +593,7 @@ class StatusActions:
                 return raced
             reblog = await store.get(session, reblog_id)
             assert reblog is not None
+            await record_engagement(session, original, viewer_id, now)
             await account_store.adjust_counts(session, viewer_id, statuses=1, last_status_at=now)
             holders = await self.timelines.fan_out(
                 session,
@@ -615,6 +633,7 @@ class StatusActions:
     async def do_favourite(self, viewer_id: int, status_id: int) -> Status:
         async with self.db.transaction() as session:
             status = await self._original(session, viewer_id, status_id)
+            now = utcnow()
             inserted = await insert_ignore(
                 session,
                 Favourite,
@@ -623,11 +642,12 @@ class StatusActions:
                         "id": new_id(),
                         "account_id": viewer_id,
                         "status_id": status.id,
-                        "created_at": utcnow(),
+                        "created_at": now,
                     }
                 ],
             )
             if inserted:
+                await record_engagement(session, status, viewer_id, now)
                 await notify(
                     session,
                     self.broker,
@@ -644,6 +664,7 @@ class StatusActions:
             favourite = await store.favourite_of(session, viewer_id, status.id)
             if favourite is not None:
                 await store.delete_favourite(session, favourite.id)
+                await forget_engagement(session, status, viewer_id, favourite.created_at)
                 await notification_store.delete_matching(
                     session,
                     type_=NotificationType.FAVOURITE,

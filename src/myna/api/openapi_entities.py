@@ -5,7 +5,11 @@ blocks that route decorators use to describe their parameters."""
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from myna.api.schemas.enums import NOTIFICATION_TYPES, VISIBILITY_FROM_WIRE
+from myna.api.schemas.enums import (
+    NOTIFICATION_TYPES,
+    SUGGESTION_SOURCE_LEGACY,
+    VISIBILITY_FROM_WIRE,
+)
 from myna.policy.filters import ACTIONS as FILTER_ACTIONS
 from myna.policy.filters import CONTEXTS as FILTER_CONTEXTS
 
@@ -175,6 +179,20 @@ COMPONENTS: dict[str, Schema] = {
             ),
         },
         description="The signed-in account, with its `source` and `role`",
+    ),
+    "Suggestion": obj(
+        {
+            "source": {
+                "type": "string",
+                "enum": sorted(set(SUGGESTION_SOURCE_LEGACY.values())),
+                "description": "Deprecated: Mastodon's older word for the first of `sources`",
+            },
+            "sources": array(
+                {"type": "string", "enum": [source.value for source in SUGGESTION_SOURCE_LEGACY]}
+            ),
+            "account": ref("Account"),
+        },
+        description="An account to follow, and why",
     ),
     "Relationship": obj(
         {
@@ -421,6 +439,77 @@ COMPONENTS: dict[str, Schema] = {
         }
     ),
     "Presence": obj({"account_id": ID, "online": BOOL}, description="Myna: who is online"),
+    "TagHistory": obj(
+        {
+            "day": text("1764288000"),
+            "uses": text("42"),
+            "accounts": text("17"),
+        },
+        description="One UTC day (its start in unix seconds): public posts and distinct "
+        "accounts that used the tag or link, as strings",
+    ),
+    "Search": obj(
+        {
+            "accounts": array(ref("Account")),
+            "statuses": array(ref("Status")),
+            "hashtags": array(ref("Tag")),
+        },
+        description="GET /api/v2/search: what was found, by kind (empty for kinds not asked)",
+    ),
+    "Tag": obj(
+        {
+            "id": ID,
+            "name": text("周末去哪儿"),
+            "url": {
+                "type": "string",
+                "format": "uri",
+                "examples": ["https://myna.example/tags/myna"],
+            },
+            "history": array(ref("TagHistory")),
+            "following": BOOL,
+        },
+        optional=("following",),
+        description="A #tag or #话题# topic; history: the last seven days, newest first; "
+        "following: only when the caller is signed in",
+    ),
+    "AdminTag": obj(
+        {
+            "id": ID,
+            "name": text("周末去哪儿"),
+            "url": {
+                "type": "string",
+                "format": "uri",
+                "examples": ["https://myna.example/tags/myna"],
+            },
+            "history": array(ref("TagHistory")),
+            "trendable": BOOL,
+            "usable": BOOL,
+            "requires_review": BOOL,
+        },
+        description="A tag as admins see it: trendable is false once hidden from the trends",
+    ),
+    "TrendLink": obj(
+        {
+            "id": ID,
+            "url": URL,
+            "title": text("example.com/news/1"),
+            "description": STR,
+            "type": {"type": "string", "enum": ["link"]},
+            "author_name": STR,
+            "author_url": STR,
+            "provider_name": text("example.com"),
+            "provider_url": STR,
+            "html": STR,
+            "width": INT,
+            "height": INT,
+            "image": {"type": "null"},
+            "embed_url": STR,
+            "blurhash": {"type": "null"},
+            "history": array(ref("TagHistory")),
+        },
+        description="A trending link (Mastodon's PreviewCard with history); nothing is "
+        "fetched from the link, so its title is its host and path. id: Myna's, for admins",
+    ),
     "Marker": obj({"last_read_id": ID, "version": INT, "updated_at": DATETIME}),
     "Markers": {
         "type": "object",

@@ -510,6 +510,11 @@ class RedisTimelines:
     async def remove_author(self, session: AsyncSession, viewer_id: int, author_id: int) -> None:
         await self._take_out(session, self.home_key(viewer_id), Status.account_id == author_id)
 
+    async def remove_from_home(
+        self, session: AsyncSession, viewer_id: int, which: ColumnElement[bool]
+    ) -> None:
+        await self._take_out(session, self.home_key(viewer_id), which)
+
     async def remove_from_list(
         self, session: AsyncSession, list_id: int, author_ids: list[int]
     ) -> None:

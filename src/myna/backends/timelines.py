@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from myna.lib.paging import Page
 from myna.models import HomeTimelineEntry, ListTimelineEntry, Status
@@ -59,6 +59,13 @@ class TimelineBackend(Protocol):
     async def remove_author(
         self, session: AsyncSession, viewer_id: int, author_id: int
     ) -> None: ...
+
+    async def remove_from_home(
+        self, session: AsyncSession, viewer_id: int, which: ColumnElement[bool]
+    ) -> None:
+        """Take the statuses `which` chooses out of the viewer's home feed (after a tag
+        unfollow: what no longer belongs there, by policy/audience.py)."""
+        ...
 
     async def fan_out_lists(
         self,
@@ -177,6 +184,22 @@ class SqlTimelines:
                 HomeTimelineEntry.status_id.in_(
                     select(Status.id).where(Status.account_id == author_id)
                 ),
+            )
+        )
+
+    async def remove_from_home(
+        self, session: AsyncSession, viewer_id: int, which: ColumnElement[bool]
+    ) -> None:
+        held = aliased(HomeTimelineEntry)
+        leaving = (
+            select(Status.id)
+            .join(held, held.status_id == Status.id)
+            .where(held.account_id == viewer_id, which)
+        )
+        await session.execute(
+            delete(HomeTimelineEntry).where(
+                HomeTimelineEntry.account_id == viewer_id,
+                HomeTimelineEntry.status_id.in_(leaving),
             )
         )
 

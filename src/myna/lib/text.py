@@ -123,6 +123,13 @@ def tag_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
 
+def written_tag(name: str) -> str:
+    """How a tag's name is written in a post: `#tag` for a plain ASCII word, else the Weibo
+    topic form `#话题#` (when it fits one)."""
+    word = name.isascii() and name.replace("_", "").isalnum()
+    return f"#{name}" if word or len(name) > TOPIC_MAX_CHARS else f"#{name}#"
+
+
 def _valid_topic(inner: str) -> bool:
     return inner == inner.strip() and not inner.isspace()
 

@@ -3,6 +3,7 @@
 from myna.models.account import Account
 from myna.models.collection import Bookmark, Pin
 from myna.models.conversation import Conversation, ConversationMember
+from myna.models.discovery import SuggestionDismissal, TagFollow
 from myna.models.edit import StatusEdit
 from myna.models.filter import Filter, FilterKeyword, FilterStatus
 from myna.models.group import (
@@ -33,6 +34,7 @@ from myna.models.status import (
     Visibility,
 )
 from myna.models.timeline import HomeTimelineEntry
+from myna.models.trend import Trend, TrendBan, TrendKind, TrendLink, TrendRefresh, TrendUse
 from myna.models.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -77,7 +79,15 @@ __all__ = [
     "Status",
     "StatusEdit",
     "StatusTag",
+    "SuggestionDismissal",
     "Tag",
+    "TagFollow",
+    "Trend",
+    "TrendBan",
+    "TrendKind",
+    "TrendLink",
+    "TrendRefresh",
+    "TrendUse",
     "Visibility",
     "WebhookDelivery",
     "WebhookSubscription",

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from myna.db.base import Base
@@ -10,6 +10,10 @@ class Account(Base):
     """A local account: the profile and the credentials of the person behind it."""
 
     __tablename__ = "accounts"
+    __table_args__ = (
+        # Follow suggestions: the most followed verified accounts, read along this index.
+        Index("ix_accounts_verified_followers_count", "verified", "followers_count"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     username: Mapped[str] = mapped_column(String(30))

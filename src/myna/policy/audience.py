@@ -15,10 +15,12 @@ from myna.models import (
     Mention,
     Mute,
     Status,
+    StatusTag,
+    TagFollow,
     Visibility,
 )
-from myna.policy.lists import kept_out_of_home, list_audience
-from myna.policy.visibility import blocked_between
+from myna.policy.lists import Col, kept_out_of_home, list_audience
+from myna.policy.visibility import LISTED, blocked_between
 from myna.store import groups as group_store
 from myna.store import relations as relation_store
 
@@ -36,10 +38,16 @@ def home_recipients(status: Status, author_followers: int, pull_threshold: int) 
       followers pull them at read time (the hybrid model). Statuses addressed to a list are
       always fanned out (to the list's members only), never pulled or sent to the author's
       channel.
+    - The followers of the status's tags receive it too, whatever the author's follower
+      count, when it reaches tag followers (`tag_followers`).
     """
     author = select(literal(status.account_id).label("account_id"))
-    if author_followers > pull_threshold and status.list_id is None:
-        return author
+    pulled = author_followers > pull_threshold and status.list_id is None
+    tagged = tag_followers(status, pulled=pulled)
+    if pulled:
+        if tagged is None:
+            return author
+        return select(union(author, tagged).subquery().c.account_id)
     followers = select(Follow.account_id).where(Follow.target_account_id == status.account_id)
     if status.in_reply_to_account_id not in (None, status.account_id):
         followers = select(Follow.account_id).where(
@@ -64,7 +72,83 @@ def home_recipients(status: Status, author_followers: int, pull_threshold: int) 
             Follow.account_id.in_(list_audience(status.list_id, status.account_id))
         )
     followers = followers.where(~kept_out_of_home(Follow.account_id, status.account_id))
-    return select(union(author, followers).subquery().c.account_id)
+    parts = [author, followers] if tagged is None else [author, followers, tagged]
+    return select(union(*parts).subquery().c.account_id)
+
+
+def reaches_tag_followers(status: Status) -> bool:
+    """Whether a status goes to the home feeds of its tags' followers: what the tag's page
+    lists (publicly listed statuses, not reposts; never group or list-audience statuses), as
+    Mastodon delivers public statuses to hashtag followers."""
+    return (
+        status.visibility in LISTED
+        and status.reblog_of_id is None
+        and status.group_id is None
+        and status.list_id is None
+    )
+
+
+def tag_followers(status: Status, *, pulled: bool = False) -> Select[int] | None:
+    """The followers of the status's tags whose home feed gets it (None when it reaches no tag
+    followers): not those across a block from its author, nor those who muted the author or
+    keep the author in an exclusive list. When the author's followers pull it (`pulled`: the
+    author is above the pull threshold) and it is no reply to another account, those who
+    follow the author are left to the pull too: their home merges it at read time and their
+    stream hears it on the author's channel, so it reaches them once. The tags are read from
+    the database, so call it after they are attached."""
+    if not reaches_tag_followers(status):
+        return None
+    followers = select(TagFollow.account_id).where(
+        TagFollow.tag_id.in_(select(StatusTag.tag_id).where(StatusTag.status_id == status.id)),
+        ~blocked_between(status.account_id, TagFollow.account_id),
+        ~_muted(TagFollow.account_id, status.account_id),
+        ~kept_out_of_home(TagFollow.account_id, status.account_id),
+    )
+    if pulled and status.in_reply_to_account_id in (None, status.account_id):
+        followers = followers.where(
+            ~exists().where(
+                Follow.account_id == TagFollow.account_id,
+                Follow.target_account_id == status.account_id,
+            )
+        )
+    return followers
+
+
+def left_home_on_tag_unfollow(
+    viewer_id: int, tag_id: int, pull_threshold: int
+) -> ColumnElement[bool]:
+    """SQL over `Status`: after the viewer stopped following a tag (the follow already
+    deleted), the statuses carrying it that no longer belong in the viewer's home feed: those
+    `home_feed` does not give (a followed author's, the viewer's own or another followed
+    tag's stay)."""
+    return and_(
+        Status.id.in_(select(StatusTag.status_id).where(StatusTag.tag_id == tag_id)),
+        ~home_feed(viewer_id, pull_threshold),
+    )
+
+
+def left_home_on_unfollow(viewer_id: int, author_id: int) -> ColumnElement[bool]:
+    """SQL over `Status`: after the viewer stopped following an author, the author's statuses
+    that leave the viewer's home feed: all but those a tag the viewer follows brought."""
+    return and_(Status.account_id == author_id, ~_followed_tag(viewer_id))
+
+
+def _muted(account_id: Col | int, author_id: Col | int) -> ColumnElement[bool]:
+    return exists().where(Mute.account_id == account_id, Mute.target_account_id == author_id)
+
+
+def _followed_tag(viewer_id: int) -> ColumnElement[bool]:
+    """SQL over `Status`: what `tag_followers` gives the viewer, by the tags it follows now."""
+    followed_tags = select(TagFollow.tag_id).where(TagFollow.account_id == viewer_id)
+    return and_(
+        Status.visibility.in_(LISTED),
+        Status.reblog_of_id.is_(None),
+        Status.list_id.is_(None),
+        Status.id.in_(select(StatusTag.status_id).where(StatusTag.tag_id.in_(followed_tags))),
+        ~blocked_between(viewer_id, Status.account_id),
+        ~_muted(viewer_id, Status.account_id),
+        ~kept_out_of_home(viewer_id, Status.account_id),
+    )
 
 
 def home_feed(viewer_id: int, pull_threshold: int) -> ColumnElement[bool]:
@@ -78,9 +162,11 @@ def home_feed(viewer_id: int, pull_threshold: int) -> ColumnElement[bool]:
     it is a repost
     and the viewer turned the author's reposts off; it is direct and does not mention the
     viewer; it is addressed to a list the viewer is not in; an exclusive list of the viewer's
-    holds the author. The repost rule (one post seen once) is applied by the backend as it
-    fills the feed, oldest first. A follow's backfill brings only recent statuses; a rebuild
-    brings every status the rule allows, a superset."""
+    holds the author. And the public statuses carrying a tag the viewer follows, by the rule
+    of `tag_followers`, whoever wrote them. The repost rule (one post seen once) is applied
+    by the backend as it fills the feed, oldest first. A follow's backfill brings only recent
+    statuses; a rebuild brings every status the rule allows, a superset (a tag's older
+    posts too)."""
     followed = select(Follow.target_account_id).where(Follow.account_id == viewer_id)
     follows_author = exists().where(
         Follow.account_id == viewer_id,
@@ -103,7 +189,10 @@ def home_feed(viewer_id: int, pull_threshold: int) -> ColumnElement[bool]:
         or_(Status.list_id.is_(None), in_audience),
         ~kept_out_of_home(viewer_id, Status.account_id),
     )
-    return and_(Status.group_id.is_(None), or_(Status.account_id == viewer_id, fanned_out))
+    return and_(
+        Status.group_id.is_(None),
+        or_(Status.account_id == viewer_id, fanned_out, _followed_tag(viewer_id)),
+    )
 
 
 def pulled_into_home(viewer_id: int, heavy_author_ids: Sequence[int]) -> ColumnElement[bool]:

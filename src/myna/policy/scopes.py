@@ -40,8 +40,11 @@ FOLLOW = (
 )
 
 TOP_LEVEL = ("read", "write", "follow", "push", "profile")
+# Moderation (Mastodon's admin API): never implied by `read` or `write`, and useful only to
+# admins' tokens (the endpoints check the account too).
+ADMIN = ("admin:read", "admin:write")
 ALL: frozenset[str] = frozenset(
-    [*TOP_LEVEL, *(f"read:{s}" for s in READ), *(f"write:{s}" for s in WRITE)]
+    [*TOP_LEVEL, *(f"read:{s}" for s in READ), *(f"write:{s}" for s in WRITE), *ADMIN]
 )
 DEFAULT = "read"
 

@@ -221,6 +221,18 @@ def listed_filter() -> ColumnElement[bool]:
     return Status.visibility.in_(LISTED)
 
 
+def counts_in_trends(status: Status) -> bool:
+    """Whether a status moves the hot topics (its tags and links; liking or reposting it):
+    public originals only. Unlisted, followers-only, list, direct and group posts never
+    count, nor does a repost (it counts as engagement with its original)."""
+    return (
+        status.visibility in LISTED
+        and status.reblog_of_id is None
+        and status.list_id is None
+        and status.group_id is None
+    )
+
+
 def shareable(status: Status) -> bool:
     """Whether a status may be reposted or quoted by someone who can see it (never a
     list-audience status, whatever its visibility)."""

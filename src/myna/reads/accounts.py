@@ -128,13 +128,6 @@ class AccountReads:
     async def mutes(self, account_id: int, page: Page) -> AccountList:
         return await self._list(Mute, account_id, page, incoming=False)
 
-    async def search(self, query: str, limit: int) -> list[Account]:
-        query = query.strip().lstrip("@").split("@", 1)[0]
-        if not query:
-            return []
-        async with self.db.session() as session:
-            return await store.search_prefix(session, query, limit)
-
     async def authenticate(self, login: str, password: str) -> Account | None:
         """The account whose username or e-mail and password these are. The hash check runs
         in a thread (argon2 is deliberately slow) and runs even for unknown names."""

@@ -113,16 +113,6 @@ async def adjust_counts(
         await session.execute(update(Account).where(Account.id == account_id).values(**values))
 
 
-async def search_prefix(session: AsyncSession, prefix: str, limit: int) -> list[Account]:
-    stmt = (
-        select(Account)
-        .where(Account.username_key.startswith(username_key(prefix), autoescape=True))
-        .order_by(Account.followers_count.desc())
-        .limit(limit)
-    )
-    return list(await session.scalars(stmt))
-
-
 async def ids_after(session: AsyncSession, after: int, limit: int) -> list[int]:
     """Account ids above `after`, in order: walking every account in batches."""
     stmt = select(Account.id).where(Account.id > after).order_by(Account.id).limit(limit)

@@ -24,13 +24,15 @@ from myna.lib.text import weibo_length
 from myna.models import Account, AccountList, Visibility
 from myna.reads.bundle import StatusBundle
 from myna.reads.tokens import Caller
-from myna.web import render, session
+from myna.store.relations import Relations
+from myna.web import discovery, render, session
 from myna.web.render import WebRoute
 from myna.web.routes import landing
 
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
 PAGE_SIZE = 20
+HOT_ON_HOME = 5
 # The audiences a form may name without an id; lists and groups are "list:ID" / "group:ID".
 PLAIN_AUDIENCES = {
     v.value: v
@@ -328,6 +330,11 @@ async def home_page(
         "box": await compose_box(request, account, draft, next_=base, error=error),
         "media_url": c.storage.url,
     }
+    if list_id is None and max_id is None:
+        # The first page of home shows whom to follow and what is hot beside the timeline.
+        context["suggested"] = await discovery.suggestions(request, account)
+        context["hot"] = await c.trend_reads.tags(0, HOT_ON_HOME)
+        context["no_relations"] = Relations()
     return await render.render(request, "home.html", status, **context)
 
 

@@ -24,10 +24,12 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from jinja2.runtime import Context
 
 from myna.lib.clock import as_utc, utcnow
+from myna.lib.text import written_tag
 from myna.models import Account, Status
 from myna.policy.pins import why_not_pinnable
 from myna.policy.visibility import shareable
 from myna.reads.accounts import profile_pictures
+from myna.web.charts import sparkline
 
 LOCALES = {"en": "English", "zh_CN": "简体中文"}
 DEFAULT_LOCALE = "en"
@@ -137,6 +139,8 @@ def environment(locale: str) -> Environment:
     env.globals["may_pin"] = _may_pin
     env.globals["avatar_url"] = _avatar_url
     env.globals["header_url"] = _header_url
+    env.globals["sparkline"] = sparkline
+    env.globals["tag_text"] = written_tag
     env.globals["locale"] = locale
     env.globals["html_lang"] = locale.replace("_", "-")
     env.globals["locales"] = LOCALES

@@ -24,6 +24,7 @@ router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
 LANG_MAX_AGE = 60 * 60 * 24 * 365
 FRAGMENT_MAX_IDS = 40
+LANDING_TOPICS = 5
 LANDING_POSTS = 10
 
 
@@ -76,6 +77,7 @@ async def landing(request: Request, status: int = 200, **context: Any) -> HTMLRe
         status,
         registrations_open=c.settings.registrations_open,
         latest=latest,
+        hot=await c.trend_reads.tags(0, LANDING_TOPICS),
         **context,
     )
 

@@ -15,11 +15,11 @@ from starlette.responses import HTMLResponse, Response
 from myna.lib.errors import MynaError, NotFound, ValidationFailed
 from myna.lib.images import TOO_LARGE
 from myna.lib.paging import MAX_LIMIT, Page
-from myna.lib.text import TAG_MAX_CHARS, TOPIC_MAX_CHARS
+from myna.lib.text import TAG_MAX_CHARS, written_tag
 from myna.models import Account, Status, Visibility
 from myna.reads.bundle import StatusBundle
 from myna.reads.tokens import Caller
-from myna.web import home, render, session
+from myna.web import discovery, home, render, session
 from myna.web.render import WebRoute
 
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
@@ -366,13 +366,6 @@ async def show_status(request: Request, username: str, status_id: int) -> Respon
 # --- tags and topics -----------------------------------------------------------------------
 
 
-def _tag_text(name: str) -> str:
-    """How the name is written in a post: `#tag` for a plain ASCII word, else the Weibo topic
-    form `#话题#` (when it fits one)."""
-    word = name.isascii() and name.replace("_", "").isalnum()
-    return f"#{name}" if word or len(name) > TOPIC_MAX_CHARS else f"#{name}#"
-
-
 @router.get("/tags/{name:path}")
 async def tag_page(request: Request, name: str) -> Response:
     c = session.container(request)
@@ -387,7 +380,8 @@ async def tag_page(request: Request, name: str) -> Response:
     )
     older = bundle.cursor_ids[-1] if len(bundle.cursor_ids) >= PAGE_SIZE else None
     here = f"/tags/{quote(name, safe='')}"
-    written = _tag_text(name)
+    written = written_tag(name)
+    topic = await discovery.topic(request, viewer, name)
     box = None
     if viewer is not None:
         box = await home.compose_box(request, viewer, home.Draft(text=f"{written} "), next_=here)
@@ -396,6 +390,7 @@ async def tag_page(request: Request, name: str) -> Response:
         "tag.html",
         bundle=bundle,
         tag=name,
+        topic=topic,
         written=written,
         base=here,
         older=older,

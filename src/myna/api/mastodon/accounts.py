@@ -27,6 +27,7 @@ from myna.api.schemas.enums import visibility_from_wire
 from myna.lib.errors import Forbidden
 from myna.models import Account
 from myna.reads.accounts import AccountList
+from myna.reads.search import ACCOUNTS, SearchQuery
 from myna.reads.tokens import Caller
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -224,20 +225,37 @@ async def lookup(
 @router.get(
     "/accounts/search",
     **doc(
-        "Accounts whose username starts with q",
+        "Accounts by username prefix or by the words of their display name (as "
+        "/api/v2/search?type=accounts finds them)",
         returns="Account[]",
         scope="read:accounts",
-        query={"q": text("ali"), "limit": {"type": "integer", "minimum": 1, "maximum": 80}},
+        query={
+            "q": text("ali"),
+            "limit": {"type": "integer", "minimum": 1, "maximum": 80},
+            "offset": {"type": "integer", "minimum": 0, "maximum": 10_000},
+            "following": BOOL,
+            "resolve": BOOL,
+        },
     ),
 )
-async def search(request: Request, _caller: Caller = Depends(scope("read:accounts"))) -> Response:
+async def search(request: Request, caller: Caller = Depends(scope("read:accounts"))) -> Response:
     params = await Params.read(request)
     limit = params.integer("limit", default=40, minimum=1, maximum=80) or 40
-    found = await container(request).account_reads.search(
-        params.text("q", max_length=300) or "", limit
+    offset = params.integer("offset", default=0, minimum=0, maximum=10_000) or 0
+    params.flag("resolve")  # checked; nothing is remote
+    q = params.text("q", max_length=300) or ""
+    if not q.strip():
+        return json_response([])
+    query = SearchQuery(
+        q=q,
+        type=ACCOUNTS,
+        following=bool(params.flag("following", default=False)),
+        offset=offset,
+        limit=limit,
     )
+    found = await container(request).search_reads.search(viewer_id(caller), query)
     base, url = base_url(request), media_url(request)
-    return json_response([render_account(a, base, media_url=url) for a in found])
+    return json_response([render_account(a, base, media_url=url) for a in found.accounts])
 
 
 @router.get(

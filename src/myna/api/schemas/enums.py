@@ -2,6 +2,7 @@
 
 from myna.lib.errors import ValidationFailed
 from myna.models import NotificationType, Visibility
+from myna.policy.suggestions import SuggestionSource
 
 VISIBILITY_TO_WIRE = {
     Visibility.PUBLIC: "public",
@@ -13,6 +14,13 @@ VISIBILITY_TO_WIRE = {
 VISIBILITY_FROM_WIRE = {wire: internal for internal, wire in VISIBILITY_TO_WIRE.items()}
 
 NOTIFICATION_TYPES = [t.value for t in NotificationType]
+
+# A Suggestion's `sources` are the SuggestionSource values; its deprecated single `source` is
+# Mastodon's older word for the first of them.
+SUGGESTION_SOURCE_LEGACY = {
+    SuggestionSource.FRIENDS_OF_FRIENDS: "past_interactions",
+    SuggestionSource.FEATURED: "staff",
+}
 
 
 def visibility_to_wire(value: str) -> str:

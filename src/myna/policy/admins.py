@@ -1,0 +1,10 @@
+"""Who may moderate the instance: accounts marked admin (`myna admin create --admin`)."""
+
+from myna.lib.errors import Forbidden
+from myna.models import Account
+
+
+def check_admin(account: Account | None) -> None:
+    """Forbidden for anyone but an admin (a 403: the endpoint's existence is no secret)."""
+    if account is None or not account.is_admin:
+        raise Forbidden("This action is allowed to admins only")
