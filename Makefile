@@ -71,7 +71,7 @@ bench: install
 	bash scripts/bench-deps.sh
 	$(VENV)/bin/myna bench $(BENCH_ARGS)
 
-# Every benchmark (streaming, groups, timelines) with its defaults.
+# Every benchmark (streaming, groups, timelines, search) with its defaults.
 bench-all: install
 	bash scripts/bench-deps.sh
 	$(VENV_PY) -m bench

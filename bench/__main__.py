@@ -4,12 +4,13 @@ runs one (`python -m bench streaming --help`)."""
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import groups, streaming, timelines
+from bench import groups, search, streaming, timelines
 
 BENCHMARKS: dict[str, Callable[[Sequence[str]], int]] = {
     "streaming": streaming.main,
     "groups": groups.main,
     "timelines": timelines.main,
+    "search": search.main,
 }
 
 
