@@ -31,6 +31,8 @@ from myna.models import Status
 
 TABLE = "status_search"
 ACCOUNT_TABLE = "account_search"
+# PostgreSQL: the newest documents a query first walks for its matches (PostgresSearch.hits).
+PROBE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +246,9 @@ class PostgresSearch:
     text search configuration, so the lexemes are exactly our terms, positions included (the
     phrase operator `<->` needs them)."""
 
+    def __init__(self, probe: int = PROBE) -> None:
+        self.probe = probe
+
     async def put(self, session: AsyncSession, status_id: int, terms: list[str]) -> None:
         await _pg_put(session, TABLE, "status_id", status_id, terms)
 
@@ -265,18 +270,40 @@ class PostgresSearch:
         params: Mapping[str, Any],
     ) -> list[Hit]:
         values: dict[str, Any] = {"search_match": match.tsquery()}
-        # The rank is computed afterwards for the kept rows only: in this statement it would
-        # be computed for every match before the newest are picked.
-        inner = (
-            f"SELECT status_id AS id, 0.0 AS relevance FROM {TABLE} "
-            f"WHERE document @@ CAST(:search_match AS tsquery)"
-            f"{_bounds('status_id', window, values)} "
-            "ORDER BY status_id DESC LIMIT :search_scan"
-        )
+        bounds = _bounds("status_id", window, values)
         # Statements are prepared, and after a few runs PostgreSQL may switch to a generic
         # plan, which cannot know how common this query's terms are: it then walks the whole
         # primary key for a rare term. Each search is planned for its own terms instead.
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        # A custom plan reads a common phrase's every match from the GIN index and rechecks
+        # each row (tens of thousands at a million statuses) to keep the newest: when the
+        # newest `probe` documents, walked along the primary key, already hold `scan`
+        # matches, those are the newest matches, found for a fraction of that.
+        walked = text(
+            f"SELECT status_id FROM (SELECT status_id, document FROM {TABLE} WHERE TRUE{bounds} "
+            "ORDER BY status_id DESC LIMIT :search_probe) AS recent "
+            "WHERE document @@ CAST(:search_match AS tsquery) "
+            "ORDER BY status_id DESC LIMIT :search_scan"
+        )
+        newest = list(
+            await session.scalars(
+                walked, {**values, "search_probe": self.probe, "search_scan": window.scan}
+            )
+        )
+        if len(newest) >= window.scan:
+            values["search_ids"] = newest
+            inner = (
+                "SELECT id, 0.0 AS relevance FROM unnest(CAST(:search_ids AS bigint[])) AS id "
+                "ORDER BY id DESC LIMIT :search_scan"
+            )
+        else:
+            # The rank is computed afterwards for the kept rows only: in this statement it
+            # would be computed for every match before the newest are picked.
+            inner = (
+                f"SELECT status_id AS id, 0.0 AS relevance FROM {TABLE} "
+                f"WHERE document @@ CAST(:search_match AS tsquery){bounds} "
+                "ORDER BY status_id DESC LIMIT :search_scan"
+            )
         found = await _hits(session, inner, values, window, where, params)
         if not found:
             return []
