@@ -52,7 +52,6 @@ import asyncio
 import contextlib
 import datetime
 import html
-import json
 import os
 import re
 import shutil
@@ -68,7 +67,7 @@ import httpx
 
 from bench import services
 from bench.streaming import cpu_seconds, free_port, load_average, percentile
-from bench.timelines import fmt, idle, mode_env, say, seed_counts, settings_from
+from bench.timelines import fmt, idle, mode_env, run_modes, say, seed_counts, settings_from
 
 SEARCH_PATH = "/api/v2/search"
 RESULTS = services.REPO / "bench" / "results"
@@ -583,30 +582,7 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
 
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
-    say(f"cores {os.cpu_count()}, load average {load_average()}")
-    results: dict[str, dict[str, Any]] = {}
-    out_dir = Path(args.results)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    date = datetime.date.today().isoformat()
-    status = 0
-    for mode in args.modes:
-        started = time.perf_counter()
-        try:
-            results[mode] = asyncio.run(run_mode(args, mode))
-        except Exception as exc:  # report what the other mode measured, then fail
-            print(f"[{mode}] failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-            status = 1
-            continue
-        results[mode]["seconds"] = round(time.perf_counter() - started, 1)
-        results[mode]["arguments"] = {k: v for k, v in vars(args).items()
-                                      if k not in ("postgres_url", "redis_url")}  # fmt: skip
-        path = out_dir / f"{date}-search-{mode}.json"
-        path.write_text(json.dumps(results[mode], indent=2, ensure_ascii=False) + "\n")
-        say(f"[{mode}] done in {results[mode]['seconds']:.0f} s; wrote {path}")
-    if results:
-        print()
-        print(markdown(results))
-    return status
+    return run_modes(args, run_mode, markdown, prefix="search-")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -472,6 +472,21 @@ def main(argv: Sequence[str]) -> int:
         print("error: wrk is not installed (apt-get install wrk; `make bench` does)",
               file=sys.stderr)  # fmt: skip
         return 2
+    return run_modes(args, run_mode, markdown)
+
+
+ModeRun = Callable[[argparse.Namespace, str], Awaitable[dict[str, Any]]]
+
+
+def run_modes(
+    args: argparse.Namespace,
+    run_mode: ModeRun,
+    table: Callable[[dict[str, dict[str, Any]]], str],
+    prefix: str = "",
+) -> int:
+    """Each of `args.modes` in turn: its figures go to `<results>/<date>-<prefix><mode>.json`,
+    then `table` of them all is printed. A mode that fails is reported and the others still
+    run; the exit status says whether any failed."""
     say(f"cores {os.cpu_count()}, load average {load_average()}")
     results: dict[str, dict[str, Any]] = {}
     out_dir = Path(args.results)
@@ -489,10 +504,10 @@ def main(argv: Sequence[str]) -> int:
         results[mode]["seconds"] = round(time.perf_counter() - started, 1)
         results[mode]["arguments"] = {k: v for k, v in vars(args).items()
                                       if k not in ("postgres_url", "redis_url")}  # fmt: skip
-        path = out_dir / f"{date}-{mode}.json"
+        path = out_dir / f"{date}-{prefix}{mode}.json"
         path.write_text(json.dumps(results[mode], indent=2, ensure_ascii=False) + "\n")
         say(f"[{mode}] done in {results[mode]['seconds']:.0f} s; wrote {path}")
     if results:
         print()
-        print(markdown(results))
+        print(table(results))
     return status
