@@ -4,7 +4,11 @@ from myna.lib.errors import Forbidden
 from myna.models import Account
 
 
+def is_admin(account: Account | None) -> bool:
+    return account is not None and account.is_admin
+
+
 def check_admin(account: Account | None) -> None:
     """Forbidden for anyone but an admin (a 403: the endpoint's existence is no secret)."""
-    if account is None or not account.is_admin:
+    if not is_admin(account):
         raise Forbidden("This action is allowed to admins only")

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from myna.lib.errors import NotFound, ValidationFailed
 from myna.lib.paging import Page
 from myna.models import Account, TrendKind
+from myna.policy.admins import is_admin
 from myna.reads.bundle import StatusBundle
 from myna.reads.search import ACCOUNTS, HASHTAGS, STATUSES, SearchQuery
 from myna.reads.suggestions import Suggestion
@@ -103,15 +104,11 @@ async def hot(request: Request) -> Response:
     topics: list[TagView] = []
     hidden: list[TagView] = []
     bundle: StatusBundle | None = None
-    admin = viewer is not None and viewer.is_admin
+    admin = is_admin(viewer)
     if tab == "topics":
-        if admin:
-            assert viewer is not None
-            reviewed = await c.trend_reads.admin_tags(viewer)
-            topics = await c.trend_reads.tags(0, HOT_SIZE)
-            hidden = [view.tag for view in reviewed if view.hidden]
-        else:
-            topics = await c.trend_reads.tags(0, HOT_SIZE)
+        topics = await c.trend_reads.tags(0, HOT_SIZE)
+        if admin and viewer is not None:  # and what admins hid, to show again
+            hidden = [view.tag for view in await c.trend_reads.admin_tags(viewer) if view.hidden]
     else:
         bundle = await c.trend_reads.statuses(viewer.id if viewer else None, 0, HOT_POSTS)
     return await render.render(
