@@ -31,12 +31,13 @@ from myna.api.mastodon import (
     timelines,
     trends,
 )
-from myna.api.myna import groups, presence
+from myna.api.myna import groups, im, presence
 from myna.api.myna import webhooks as webhook_routes
 from myna.api.ratelimits import RateLimits
 from myna.api.schemas import webhooks as webhook_payloads
 from myna.config import Settings
 from myna.container import Container, build
+from myna.gateway.service import Gateway
 from myna.oauth import routes as oauth_routes
 from myna.streaming import routes as streaming_routes
 from myna.streaming.hub import Hub
@@ -65,6 +66,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        gateway = None
+        if settings.xmpp_secret and settings.xmpp_in_serve:
+            # Embedded mode: the IM gateway lives in this process and hears its events.
+            gateway = Gateway(services, hub, settings)
+            await gateway.start()
         chores = None
         if settings.housekeeping_interval_seconds > 0:
             chores = asyncio.create_task(
@@ -75,6 +81,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             chores.cancel()
             with suppress(asyncio.CancelledError):
                 await chores
+        if gateway is not None:
+            await gateway.stop()
         await hub.stop()
         await services.close()
 
@@ -119,6 +127,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         conversations,
         search,
         presence,
+        im,
         groups,
         webhook_routes,
         suggestions,

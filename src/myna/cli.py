@@ -1,4 +1,4 @@
-"""The `myna` command: serve, migrate, worker, jobs, seed, bench, admin."""
+"""The `myna` command: serve, migrate, worker, gateway, jobs, seed, bench, admin."""
 
 import argparse
 import asyncio
@@ -97,6 +97,40 @@ async def _worker(args: argparse.Namespace, settings: Settings) -> int:
         print("error: myna worker needs MYNA_REDIS_URL (scale mode)", file=sys.stderr)
         return 1
     await worker.run(settings, burst=args.burst)
+    return 0
+
+
+async def _gateway(_args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+
+    from myna.container import build
+    from myna.gateway.service import Gateway
+    from myna.streaming.hub import Hub
+
+    if not settings.xmpp_secret:
+        print("error: myna gateway needs MYNA_XMPP_SECRET (docs/im-gateway.md)", file=sys.stderr)
+        return 1
+    if not settings.redis_url:
+        # Without Redis, events stay inside the process that caused them.
+        print("error: a separate myna gateway needs MYNA_REDIS_URL; in embedded mode "
+              "`myna serve` runs the gateway itself (MYNA_XMPP_IN_SERVE=true)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    container = build(settings)
+    hub = Hub(container)
+    gateway = Gateway(container, hub, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await gateway.start(wait=True)
+        print(f"myna gateway: joined as {gateway.domain} and {gateway.rooms_domain}", flush=True)
+        await stop.wait()
+    finally:
+        await gateway.stop()
+        await hub.stop()
+        await container.close()
     return 0
 
 
@@ -321,6 +355,11 @@ def parser() -> argparse.ArgumentParser:
     work = commands.add_parser("worker", help="run background jobs (scale mode: needs Redis)")
     work.add_argument("--burst", action="store_true", help="run what is queued, then exit")
     work.set_defaults(run_async=_worker)
+
+    gateway = commands.add_parser(
+        "gateway", help="run the IM gateway on its own (scale mode; docs/im-gateway.md)"
+    )
+    gateway.set_defaults(run_async=_gateway)
 
     jobs = commands.add_parser("jobs", help="inspect and retry background jobs")
     jobs_commands = jobs.add_subparsers(dest="jobs_command", required=True)

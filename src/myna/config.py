@@ -235,6 +235,34 @@ class Settings(BaseSettings):
         description="Hot topics: how often the ranking is recomputed (by housekeeping)",
     )
 
+    xmpp_secret: str = Field(
+        default="",
+        description="IM gateway: the XMPP component secret shared with the XMPP server "
+        "(docs/im-gateway.md); empty: no gateway",
+    )
+    xmpp_domain: str = Field(
+        default="myna.localhost",
+        description="IM gateway: the component's domain; bob is bob@<this domain>",
+    )
+    xmpp_groups_domain: str = Field(
+        default="",
+        description="IM gateway: the domain of group chat rooms; empty: groups.<xmpp_domain>",
+    )
+    xmpp_host: str = Field(
+        default="127.0.0.1", description="IM gateway: the XMPP server's component address"
+    )
+    xmpp_port: int = Field(
+        default=5347, ge=1, le=65535, description="IM gateway: the XMPP server's component port"
+    )
+    xmpp_in_serve: bool = Field(
+        default=True,
+        description="IM gateway: run it inside `myna serve` (embedded mode); false: run "
+        "`myna gateway` as a process of its own (needs MYNA_REDIS_URL)",
+    )
+    xmpp_room_history: int = Field(
+        default=20, ge=0, le=200, description="IM gateway: group posts sent to who enters a room"
+    )
+
     @model_validator(mode="after")
     def _timelines_need_redis(self) -> Self:
         if self.timelines_backend == "redis" and not self.redis_url:
@@ -247,6 +275,10 @@ class Settings(BaseSettings):
         return self.timelines_backend == "redis" or (
             self.timelines_backend == "auto" and bool(self.redis_url)
         )
+
+    @property
+    def xmpp_rooms_domain(self) -> str:
+        return self.xmpp_groups_domain or f"groups.{self.xmpp_domain}"
 
     @property
     def base_url_configured(self) -> bool:

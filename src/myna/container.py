@@ -13,6 +13,7 @@ from myna.actions.filters import FilterActions
 from myna.actions.group_apps import GroupAppActions
 from myna.actions.groups import GroupActions
 from myna.actions.housekeeping import Housekeeping, Sweep, every
+from myna.actions.im_links import ImLinkActions
 from myna.actions.lists import ListActions
 from myna.actions.markers import MarkerActions
 from myna.actions.media import MediaActions
@@ -58,6 +59,7 @@ from myna.reads.edits import EditReads
 from myna.reads.filters import FilterReads
 from myna.reads.group_apps import GroupAppReads
 from myna.reads.groups import GroupReads
+from myna.reads.im import ImReads
 from myna.reads.lists import ListReads
 from myna.reads.markers import MarkerReads
 from myna.reads.media import MediaReads
@@ -140,6 +142,8 @@ class Container:
     suggestion_reads: SuggestionReads
     tag_follow_actions: TagFollowActions
     tag_follow_reads: TagFollowReads
+    im_link_actions: ImLinkActions
+    im_reads: ImReads
 
     async def close(self) -> None:
         await self.webhook_actions.close()  # first: its tasks use the jobs and the database
@@ -370,4 +374,11 @@ def build(settings: Settings) -> Container:
         suggestion_reads=SuggestionReads(db),
         tag_follow_actions=TagFollowActions(db, timelines, threshold),
         tag_follow_reads=TagFollowReads(db),
+        im_link_actions=ImLinkActions(
+            db,
+            broker,
+            (settings.xmpp_domain, settings.xmpp_rooms_domain),
+            enabled=bool(settings.xmpp_secret),
+        ),
+        im_reads=ImReads(db),
     )

@@ -108,11 +108,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @contextmanager
-def running_server(workdir: Path, *, worker: bool = False, **settings: str) -> Iterator[str]:
+def running_server(
+    workdir: Path, *, worker: bool = False, gateway: bool = False, **settings: str
+) -> Iterator[str]:
     """`myna serve` in `workdir`, for a module's own server: `settings` are more MYNA_*
     variables (`rate_limits_enabled="true"` is MYNA_RATE_LIMITS_ENABLED=true). `worker`: in
     scale mode, a `myna worker` beside it runs the jobs (embedded mode runs them in the
-    server)."""
+    server). `gateway`: in scale mode, the IM gateway runs as a `myna gateway` process of its
+    own (embedded mode runs it in the server, when `settings` give it an XMPP secret)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
@@ -131,6 +134,8 @@ def running_server(workdir: Path, *, worker: bool = False, **settings: str) -> I
     scale = scale_settings()
     env.update({f"MYNA_{name.upper()}": value for name, value in scale.items()})
     env.update({f"MYNA_{name.upper()}": value for name, value in settings.items()})
+    if gateway and scale:
+        env["MYNA_XMPP_IN_SERVE"] = "false"
     log = workdir / "server.log"
     command = [
         sys.executable,
@@ -147,22 +152,24 @@ def running_server(workdir: Path, *, worker: bool = False, **settings: str) -> I
         process = subprocess.Popen(
             command, env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT
         )
-    jobs: subprocess.Popen[bytes] | None = None
+    helpers: list[subprocess.Popen[bytes]] = []
     try:
         _wait_until_up(base, process, log)
-        if worker and scale:
-            with (workdir / "worker.log").open("wb") as out:
-                jobs = subprocess.Popen(
-                    [sys.executable, "-m", "myna.cli", "worker"],
-                    env=env,
-                    cwd=workdir,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
+        for wanted, name in ((worker, "worker"), (gateway, "gateway")):
+            if wanted and scale:
+                with (workdir / f"{name}.log").open("wb") as out:
+                    helpers.append(
+                        subprocess.Popen(
+                            [sys.executable, "-m", "myna.cli", name],
+                            env=env,
+                            cwd=workdir,
+                            stdout=out,
+                            stderr=subprocess.STDOUT,
+                        )
+                    )
         yield base
     finally:
-        if jobs is not None:
-            _stop(jobs)
+        _stop_all(helpers)
         _stop(process)
         if scale:
             drop_redis_keys(scale["redis_prefix"])

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myna.db.database import Database
 from myna.events import messages as channels_for
 from myna.events.messages import Message
-from myna.events.publish import Publisher, publish_now
+from myna.events.publish import Publisher, publish_now, publish_on_commit
 from myna.lib.clock import utcnow
 from myna.lib.errors import NotFound
 from myna.lib.ids import new_id
@@ -65,9 +65,28 @@ class ConversationActions:
         self.broker = broker
 
     async def do_read(self, account_id: int, conversation_id: int) -> None:
+        """Mark it read; the other participants (not across a block) hear that the account
+        has read it (`conversation.read` on their direct streams: IM clients show it)."""
         async with self.db.transaction() as session:
             if not await store.update_member(session, account_id, conversation_id, unread=False):
                 raise NotFound()
+            recipients = list(
+                await session.scalars(conversation_others(conversation_id, account_id))
+            )
+            publish_on_commit(
+                session,
+                self.broker,
+                [channels_for.direct(a) for a in recipients],
+                Message(
+                    event="conversation.read",
+                    conversation_id=conversation_id,
+                    account_ids=[account_id],
+                    extra={
+                        "conversation_id": str(conversation_id),
+                        "account_id": str(account_id),
+                    },
+                ),
+            )
 
     async def do_hide(self, account_id: int, conversation_id: int) -> None:
         """Remove the conversation from the account's list only; a new message brings it back."""

@@ -439,6 +439,21 @@ COMPONENTS: dict[str, Schema] = {
         }
     ),
     "Presence": obj({"account_id": ID, "online": BOOL}, description="Myna: who is online"),
+    "ImLink": obj(
+        {
+            "enabled": BOOL,
+            "address": null(text("alice@example.org")),
+            "state": text("linked"),
+            "notify": BOOL,
+            "code_sent_at": null(DATETIME),
+            "linked_at": null(DATETIME),
+            "gateway_address": null(text("alice@myna.localhost")),
+            "rooms_domain": null(text("groups.myna.localhost")),
+        },
+        description="Myna: the XMPP address linked for the IM gateway (docs/im-gateway.md). "
+        "`state` is `none`, `pending` (a code was sent to the address) or `linked`; "
+        "`gateway_address` is where IM contacts reach you",
+    ),
     "TagHistory": obj(
         {
             "day": text("1764288000"),

@@ -11,6 +11,7 @@ Channels:
   public                  public statuses (every status is local: public:local is the same)
   hashtag:{tag key}       public statuses with that tag or topic
   group:{group}           a group's posts, and its members typing and coming online, for its members
+  im                      the IM gateway's own: codes to send, links made, changed or undone
 """
 
 from dataclasses import asdict, dataclass, field
@@ -46,6 +47,9 @@ PUBLIC = "public"
 
 def group(group_id: int) -> str:
     return f"group:{group_id}"
+
+
+IM = "im"
 
 
 def hashtag(key: str) -> str:

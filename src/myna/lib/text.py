@@ -204,5 +204,17 @@ def parse(text: str) -> Parsed:
     return Parsed(tokens=tokens, mentions=mentions, tags=tags, links=links)
 
 
+_LEADING_MENTION = re.compile(r"\s*@([A-Za-z0-9_]{1,30})(?![A-Za-z0-9_@])")
+
+
+def unaddressed(text: str, names: set[str]) -> str:
+    """`text` without the @names of `names` (lowercase) it starts with: a direct message
+    without how it is addressed."""
+    rest = text
+    while (found := _LEADING_MENTION.match(rest)) is not None and found.group(1).lower() in names:
+        rest = rest[found.end() :]
+    return rest.strip()
+
+
 def valid_username(name: str) -> bool:
     return USERNAME_RE.fullmatch(name) is not None

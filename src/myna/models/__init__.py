@@ -16,6 +16,7 @@ from myna.models.group import (
     GroupRequest,
     GroupRole,
 )
+from myna.models.im import ImLink
 from myna.models.list import AccountList, ListMember, ListTimelineEntry
 from myna.models.marker import Marker
 from myna.models.media import MediaAttachment
@@ -60,6 +61,7 @@ __all__ = [
     "GroupRole",
     "HomeTimelineEntry",
     "IdempotencyKey",
+    "ImLink",
     "ListMember",
     "ListTimelineEntry",
     "Marker",

@@ -104,8 +104,7 @@ class GroupReads:
     async def by_handle(self, viewer_id: int | None, handle: str) -> GroupView:
         """The group with this handle (any case), as `one` sees it."""
         async with self.db.session() as session:
-            stmt = select(Group.id).where(Group.handle_key == store.handle_key(handle))
-            group_id = await session.scalar(stmt)
+            group_id = await store.id_by_handle(session, handle)
             if group_id is None:
                 raise NotFound()
             group, _role = await rules.access_group(session, viewer_id, group_id)

@@ -52,6 +52,17 @@ async def add_ignore(session: AsyncSession, row: dict[str, Any]) -> bool:
     return await insert_ignore(session, Group, [row]) == 1
 
 
+async def id_by_handle(session: AsyncSession, handle: str) -> int | None:
+    stmt = select(Group.id).where(Group.handle_key == handle_key(handle))
+    return await session.scalar(stmt)
+
+
+async def biggest(session: AsyncSession, listed: ColumnElement[bool], limit: int) -> list[Group]:
+    """The groups `listed` (policy/groups.py `listed_sql`) admits, the biggest first."""
+    stmt = select(Group).where(listed).order_by(Group.members_count.desc(), Group.id).limit(limit)
+    return list(await session.scalars(stmt))
+
+
 async def handle_taken(session: AsyncSession, handle: str) -> bool:
     stmt = select(Group.id).where(Group.handle_key == handle_key(handle))
     return await session.scalar(stmt) is not None

@@ -46,6 +46,10 @@ class Subscription:
 
 
 class Connection:
+    # Whether opening and closing it tells the viewer's partners they came online or went
+    # offline. The IM gateway's connections do not: the IM client's own presence says that.
+    announces_presence = True
+
     def __init__(self, hub: "Hub", caller: Caller | None, queue_size: int) -> None:
         self.hub = hub
         self.caller = caller
@@ -65,7 +69,8 @@ class Connection:
             self._control = ch.control(self.viewer_id)
             await self.hub.attach(self, self._control)
             self.state = await self.hub.viewer_state(self.viewer_id)
-            await self.hub.came_online(self)
+            if self.announces_presence:
+                await self.hub.came_online(self)
 
     async def close(self) -> None:
         for sub in list(self.subscriptions.values()):
@@ -74,7 +79,8 @@ class Connection:
         self.subscriptions.clear()
         if self._control is not None:
             await self.hub.detach(self, self._control)
-            await self.hub.went_offline(self)
+            if self.announces_presence:
+                await self.hub.went_offline(self)
             self._control = None
 
     async def subscribe(self, stream: str, tag: str | None = None) -> Subscription:

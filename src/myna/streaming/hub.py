@@ -11,6 +11,7 @@ import contextlib
 import logging
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 
 from myna.backends.broker import Broker
 from myna.container import Container
@@ -47,6 +48,8 @@ class Hub:
         self._lock = asyncio.Lock()
         self.connections: set[Connection] = set()
         self._rendered: OrderedDict[int, SharedStatus | None] = OrderedDict()
+        # Channels a service of this process (the IM gateway) reads itself, not a connection.
+        self._services: dict[str, Callable[[Message], Awaitable[None]]] = {}
 
     def _remember(self, message_id: int, payload: SharedStatus | None) -> None:
         """Keep recent renderings: the copies of one publish arrive one channel at a time."""
@@ -95,6 +98,11 @@ class Hub:
             if not listeners:
                 del self._listeners[channel]
                 await self.broker.unsubscribe(channel)
+
+    async def serve(self, channel: str, handler: Callable[[Message], Awaitable[None]]) -> None:
+        """Hand every message on `channel` to `handler`, in arrival order (one per channel)."""
+        self._services[channel] = handler
+        await self.broker.subscribe(channel)
 
     async def register(self, connection: Connection) -> None:
         self.connections.add(connection)
@@ -167,6 +175,9 @@ class Hub:
                 log.exception("could not deliver a message on %s", channel)
 
     async def _deliver(self, channel: str, message: Message) -> None:
+        service = self._services.get(channel)
+        if service is not None:
+            await service(message)
         listeners = list(self._listeners.get(channel, ()))
         if not listeners:
             return

@@ -93,6 +93,6 @@ class Renderer:
                 return None
             conversations = render_conversations(conversation, self.base_url, self.media_url)
             return orjson.dumps(conversations[0]).decode() if conversations else None
-        if message.event in ("typing", "presence"):
+        if message.event in ("typing", "presence", "conversation.read"):
             return orjson.dumps(message.extra).decode()
         return None

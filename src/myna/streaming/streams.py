@@ -11,7 +11,7 @@ from myna.reads.streaming import ViewerState
 USER_EVENTS = frozenset({"update", "delete", "status.update", "notification"})
 NOTIFICATION_EVENTS = frozenset({"notification"})
 PUBLIC_EVENTS = frozenset({"update", "delete", "status.update"})
-DIRECT_EVENTS = frozenset({"conversation", "typing", "presence"})
+DIRECT_EVENTS = frozenset({"conversation", "conversation.read", "typing", "presence"})
 # A group stream: the group's posts, and its members typing and coming online or going offline.
 GROUP_EVENTS = PUBLIC_EVENTS | {"typing", "presence"}
 

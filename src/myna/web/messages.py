@@ -19,7 +19,7 @@ from myna.actions.statuses import NewStatus
 from myna.lib.errors import NotFound, ValidationFailed
 from myna.lib.html import render_status
 from myna.lib.paging import Page
-from myna.lib.text import parse, weibo_length
+from myna.lib.text import parse, unaddressed, weibo_length
 from myna.models import Account, Status, Visibility
 from myna.policy.groups import MANAGERS
 from myna.reads.bundle import StatusBundle
@@ -37,16 +37,7 @@ EXCERPT_CHARS = 60
 # The header a page script sends when it posts a form with fetch and wants the new bubble
 # back instead of a redirect to the whole page.
 
-_LEADING_MENTION = re.compile(r"\s*@([A-Za-z0-9_]{1,30})(?![A-Za-z0-9_@])")
 _NAME_SEPARATORS = re.compile(r"[\s,，、;；]+")
-
-
-def _unaddressed(text: str, names: set[str]) -> str:
-    """`text` without the @names of `names` it starts with (how a message is addressed)."""
-    rest = text
-    while (found := _LEADING_MENTION.match(rest)) is not None and found.group(1).lower() in names:
-        rest = rest[found.end() :]
-    return rest.strip()
 
 
 def _mentioned(status: Status, bundle: StatusBundle) -> list[Account]:
@@ -62,7 +53,7 @@ def bodies(request: Request, bundle: StatusBundle) -> dict[int, Markup]:
         if status.conversation_id is None:
             continue
         mentioned = _mentioned(status, bundle)
-        rest = _unaddressed(status.text, {a.username_key for a in mentioned})
+        rest = unaddressed(status.text, {a.username_key for a in mentioned})
         if not rest or rest == status.text.strip():
             continue
         urls = {a.username_key: f"{base}/@{a.username}" for a in mentioned}
@@ -75,7 +66,7 @@ def excerpts(bundle: StatusBundle) -> dict[int, str]:
     out = {}
     for status in bundle.statuses:
         names = {a.username_key for a in _mentioned(status, bundle)}
-        line = " ".join((_unaddressed(status.text, names) or status.text).split())
+        line = " ".join((unaddressed(status.text, names) or status.text).split())
         out[status.id] = line if len(line) <= EXCERPT_CHARS else line[:EXCERPT_CHARS] + "…"
     return out
 

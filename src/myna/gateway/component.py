@@ -1,0 +1,106 @@
+"""One external component connection (XEP-0114) to the XMPP server, for one domain.
+
+slixmpp's own presence and message machinery (rosters, automatic answers to probes and
+subscriptions) is taken out: every stanza goes to the gateway's handlers, which decide
+everything from Myna's state. A lost connection is made again, with growing pauses."""
+
+import asyncio
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slixmpp import ComponentXMPP
+from slixmpp.stanza import Iq
+from slixmpp.xmlstream import StanzaBase
+from slixmpp.xmlstream.handler import CoroutineCallback
+from slixmpp.xmlstream.matcher import MatchXPath
+
+from myna.gateway import xml
+
+log = logging.getLogger("myna.gateway")
+
+NS = "jabber:component:accept"
+Handler = Callable[[Any], Awaitable[None]]
+
+
+class Refused(Exception):
+    """What a stanza gets instead of being acted on: an XMPP stanza error (RFC 6120 8.3)."""
+
+    def __init__(self, kind: str, condition: str, text: str = "") -> None:
+        super().__init__(text or condition)
+        self.kind = kind  # auth, cancel, modify, wait
+        self.condition = condition  # a defined condition: forbidden, item-not-found, ...
+        self.text = text
+
+
+class Component(ComponentXMPP):
+    def __init__(self, domain: str, secret: str, host: str, port: int) -> None:
+        super().__init__(domain, secret, host, port, fix_error_ns=True)
+        self.domain = domain
+        for name in ("IM", "IMError", "Presence"):
+            self.remove_handler(name)
+        self.connected_once = asyncio.Event()
+        self._stopping = False
+        self._pause = 0.5
+        self.add_event_handler("session_start", self._started)
+        self.add_event_handler("disconnected", self._lost)
+
+    def route(self, kind: str, handler: Handler, child: str | None = None) -> None:
+        """Every `kind` stanza (message, presence, iq) or, with `child`, those with that
+        child element (`{namespace}name`) goes to `handler`."""
+        path = f"{{{NS}}}{kind}" + (f"/{child}" if child else "")
+
+        async def guarded(stanza: StanzaBase) -> None:
+            try:
+                await handler(stanza)
+            except Refused as refused:
+                refuse(stanza, refused)
+            except Exception:
+                log.exception("the gateway failed on %s", stanza)
+                refuse(stanza, Refused("wait", "internal-server-error", "Try again later"))
+
+        self.register_handler(CoroutineCallback(f"myna {path}", MatchXPath(path), guarded))
+
+    async def _started(self, _event: object) -> None:
+        self._pause = 0.5
+        self.connected_once.set()
+        log.info("the gateway joined the XMPP server as %s", self.domain)
+
+    async def _lost(self, _event: object) -> None:
+        if self._stopping:
+            return
+        log.warning("the XMPP server dropped %s; joining again in %.1f s", self.domain, self._pause)
+        await asyncio.sleep(self._pause)
+        self._pause = min(self._pause * 2, 30.0)
+        if not self._stopping:
+            self.connect()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self.is_connected():
+            self.disconnect(wait=1.0)
+            try:
+                await asyncio.wait_for(self.disconnected, 2.0)
+            except TimeoutError:
+                self.abort()
+
+
+def refuse(stanza: StanzaBase, refused: Refused) -> None:
+    """Answer `stanza` with an error, unless it is an error itself (errors are never
+    answered: two gateways could otherwise bounce them forever)."""
+    if stanza["type"] == "error" or not stanza["from"]:
+        return
+    if isinstance(stanza, Iq) and stanza["type"] not in ("get", "set"):
+        return
+    answer = StanzaBase.reply(stanza, True)  # not Message.reply: an error keeps the id
+    if stanza["id"]:
+        answer["id"] = stanza["id"]
+    answer["type"] = "error"
+    # Built by hand: slixmpp's error interface knows only RFC 3920's conditions, and would
+    # turn policy-violation (RFC 6120) into feature-not-implemented.
+    error = ET.SubElement(answer.xml, f"{{{NS}}}error", {"type": refused.kind})
+    ET.SubElement(error, f"{{{xml.STANZAS}}}{refused.condition}")
+    if refused.text:
+        ET.SubElement(error, f"{{{xml.STANZAS}}}text").text = refused.text
+    answer.send()
