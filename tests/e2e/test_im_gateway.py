@@ -15,6 +15,7 @@ from xml.etree.ElementTree import Element
 
 import httpx
 import pytest
+import websockets
 from mastodon import Mastodon
 from sqlalchemy import text
 
@@ -294,6 +295,45 @@ def test_presence_follows_the_im_client(world: World) -> None:
     assert {"account_id": alice_id, "online": True} in online
 
 
+def test_a_partner_coming_online_on_myna_shows_in_the_im_client(world: World) -> None:
+    """Dave has no IM client linked; he writes to Alice on the web, she answers from IM, then
+    he opens a streaming connection: Alice's IM client sees him come online, and go offline
+    when it closes."""
+    alice = im(world, "alice")
+    dave = world.people["dave"]
+    alice.subscribe(dave.address)
+    dave.api.status_post("@alice 在吗？", visibility="direct")
+    alice.wait_for(_message_from(dave.address, "在吗？"))
+    # Partners are those who both wrote (docs/streaming.md): Alice answers from IM.
+    alice.chat(dave.address, "在的")
+    for _ in range(100):
+        if dave.api.conversations()[0]["last_status"]["account"]["acct"] == "alice":
+            break
+        asyncio.run(asyncio.sleep(0.05))
+
+    def presence(kind: str | None) -> Callable[[Element], bool]:
+        return lambda el: (
+            local_name(el) == "presence"
+            and bare(el.get("from", "")) == dave.address
+            and el.get("type") == kind
+        )
+
+    seen = len(alice.received(presence(None)))
+    url = world.server.replace("http", "ws", 1) + f"/api/v1/streaming?access_token={dave.token}"
+
+    async def online_for_a_moment() -> None:
+        async with websockets.connect(url) as ws:
+            await ws.send('{"type": "subscribe", "stream": "direct"}')
+            for _ in range(100):
+                if len(alice.received(presence(None))) > seen:
+                    return
+                await asyncio.sleep(0.05)
+
+    asyncio.run(online_for_a_moment())
+    assert len(alice.received(presence(None))) > seen
+    alice.wait_for(presence("unavailable"))
+
+
 def test_a_message_to_nobody_or_across_a_block_is_refused(world: World) -> None:
     alice = im(world, "alice")
     before = world.statuses()
@@ -377,6 +417,26 @@ def test_a_group_chat_between_an_im_member_and_a_web_member(
     assert timeline[0]["account"]["acct"] == "alice"
     assert "我在 IM 里" in timeline[0]["content"]
     assert timeline[0]["visibility"] == "group"
+
+
+def test_the_room_leaves_out_what_the_visibility_rule_hides(
+    world: World, room: tuple[str, str]
+) -> None:
+    """Alice blocked Bob: his group posts never reach her IM client (her own do)."""
+    group_id, address = room
+    alice = im(world, "alice")
+    bob_id = world.people["bob"].api.me()["id"]
+    world.people["alice"].api.account_block(bob_id)
+    try:
+        for who, said in (("bob", "你看不到这句"), ("alice", "对照")):
+            world.call(
+                who, "POST", "/api/v1/statuses", status=said, group_id=group_id,
+                visibility="group",
+            )  # fmt: skip
+        alice.wait_for(_in_room(address, "alice", "对照"))
+        assert not alice.received(lambda el: body(el) == "你看不到这句")
+    finally:
+        world.people["alice"].api.account_unblock(bob_id)
 
 
 def test_strangers_and_unlinked_addresses_cannot_enter(world: World, room: tuple[str, str]) -> None:
