@@ -7,6 +7,8 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from myna.db.database import Database
 from myna.events import messages as channels_for
 from myna.events.messages import Message
@@ -21,6 +23,7 @@ from myna.store import im_links as store
 CODE_TTL = timedelta(minutes=15)
 RESEND_AFTER = timedelta(seconds=60)  # a code per minute at most: the gateway is no spam cannon
 MAX_ATTEMPTS = 5
+MAX_ADDRESS = 320  # the column's width: RFC 7622 allows longer, no real address is
 
 
 def _changed(account_id: int) -> Message:
@@ -46,46 +49,63 @@ class ImLinkActions:
             tuple("." + d for d in self.gateway_domains)
         ):
             raise ValidationFailed("Validation failed: address is one of this server's own")
+        if len(jid.bare) > MAX_ADDRESS:
+            raise ValidationFailed(
+                f"Validation failed: address is longer than {MAX_ADDRESS} characters"
+            )
         return jid.bare
 
     async def do_start(self, account_id: int, raw_address: str) -> ImLink:
-        """A new pending link, and a code on its way to the address. Asking again for the same
-        address within a minute is refused; another address replaces the link."""
+        """A new pending link, and a code on its way to the address; another address replaces
+        the link, and the address already linked changes nothing. A code goes out once a
+        minute at most, per account and per address, whoever asks: the gateway must not be a
+        way to flood someone's IM client."""
         if not self.enabled:
             raise ValidationFailed("Validation failed: this server has no IM gateway")
         address = self.check_address(raw_address)
         code = f"{secrets.randbelow(10**6):06d}"
         now = utcnow()
-        async with self.db.transaction() as session:
-            mine = await store.of_account(session, account_id)
-            if (
-                mine is not None
-                and mine.address == address
-                and mine.code_sent_at is not None
-                and mine.confirmed_at is None
-                and now - as_utc(mine.code_sent_at) < RESEND_AFTER
-            ):
-                raise ValidationFailed(
-                    "Validation failed: a code was sent less than a minute ago; wait for it"
-                )
-            other = await store.by_address(session, address)
-            if other is not None and other.account_id != account_id and other.confirmed_at:
-                raise ValidationFailed(
-                    "Validation failed: address is linked to another account; unlink it there"
-                )
-            await store.replace_pending(session, account_id, address, digest(code), now)
-            publish_on_commit(
-                session,
-                self.broker,
-                [channels_for.IM],
-                Message(
-                    event="im.code",
-                    account_ids=[account_id],
-                    extra={"address": address, "code": code},
-                ),
+
+        def recent(link: ImLink | None) -> bool:
+            return (
+                link is not None
+                and link.confirmed_at is None
+                and link.code_sent_at is not None
+                and now - as_utc(link.code_sent_at) < RESEND_AFTER
             )
-            publish_on_commit(session, self.broker, [channels_for.IM], _changed(account_id))
-            link = await store.of_account(session, account_id)
+
+        try:
+            async with self.db.transaction() as session:
+                mine = await store.of_account(session, account_id)
+                if mine is not None and mine.address == address and mine.confirmed_at:
+                    return mine
+                other = await store.by_address(session, address)
+                if other is not None and other.account_id != account_id and other.confirmed_at:
+                    raise ValidationFailed(
+                        "Validation failed: address is linked to another account; unlink it there"
+                    )
+                if recent(mine) or recent(other):
+                    raise ValidationFailed(
+                        "Validation failed: a code was sent less than a minute ago; wait for it"
+                    )
+                await store.replace_pending(session, account_id, address, digest(code), now)
+                publish_on_commit(
+                    session,
+                    self.broker,
+                    [channels_for.IM],
+                    Message(
+                        event="im.code",
+                        account_ids=[account_id],
+                        extra={"address": address, "code": code},
+                    ),
+                )
+                publish_on_commit(session, self.broker, [channels_for.IM], _changed(account_id))
+                link = await store.of_account(session, account_id)
+        except IntegrityError:
+            # Another account claimed the address in the same moment: it was first.
+            raise ValidationFailed(
+                "Validation failed: a code was sent less than a minute ago; wait for it"
+            ) from None
         assert link is not None
         return link
 

@@ -38,18 +38,6 @@ SEARCH_LIMIT = 20
 PRIVACIES = [p.value for p in GroupPrivacy]
 
 
-VALIDATION_PREFIX = "Validation failed: "
-
-
-def _translated(request: Request, message: str) -> str:
-    """An action's error in the reader's language, without the API's "Validation failed:"."""
-    shown = render.translator(request)(message)
-    if shown.startswith(VALIDATION_PREFIX):
-        shown = shown[len(VALIDATION_PREFIX) :]
-        shown = shown[:1].upper() + shown[1:]
-    return shown
-
-
 async def _account_named(request: Request, form: FormData, field: str = "username") -> Account:
     """The account a form names by username; ValidationFailed when it names nobody."""
     _ = render.translator(request)
@@ -129,7 +117,7 @@ async def create(request: Request) -> Response:
             request,
             viewer,
             status=422,
-            error=_translated(request, rejected.message),
+            error=render.refusal(request, rejected.message),
             values=values,
         )
     return render.redirect(f"/groups/{group_id}")
@@ -347,7 +335,7 @@ async def _manage(request: Request, group_id: str, account_id: str | None, what:
             await actions.do_transfer(viewer.id, gid, target)
     except ValidationFailed as rejected:
         return await members_page(
-            request, gid, status=422, error=_translated(request, rejected.message)
+            request, gid, status=422, error=render.refusal(request, rejected.message)
         )
     return render.back(request, form, f"/groups/{gid}/members")
 
@@ -496,7 +484,7 @@ async def update(request: Request, group_id: str) -> Response:
             viewer,
             gid,
             status=422,
-            error=_translated(request, rejected.message),
+            error=render.refusal(request, rejected.message),
             values=values,
         )
     return render.redirect(f"/groups/{gid}")

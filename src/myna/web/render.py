@@ -92,6 +92,18 @@ def translator(request: Request) -> Callable[[str], str]:
     return i18n.gettext_for(locale_of(request))
 
 
+VALIDATION_PREFIX = "Validation failed: "
+
+
+def refusal(request: Request, message: str) -> str:
+    """An action's error in the reader's language, without the API's "Validation failed:"."""
+    shown = translator(request)(message)
+    if shown.startswith(VALIDATION_PREFIX):
+        shown = shown[len(VALIDATION_PREFIX) :]
+        shown = shown[:1].upper() + shown[1:]
+    return shown
+
+
 async def form(request: Request) -> FormData:
     """The submitted form, once its CSRF token is checked (`StaleForm` otherwise)."""
     submitted = await request.form()

@@ -1,5 +1,6 @@
 """Settings: the profile (name, bio, avatar and header), privacy, password, authorized
-applications, blocked and muted accounts, and the interface language.
+applications, blocked and muted accounts, the interface language, and the XMPP address linked
+for instant messaging.
 
 Each page is a plain form. A saved change answers 303 back to the page with `?saved=1`; a
 rejected one answers the page again with the message, what was typed, and a 4xx status.
@@ -19,11 +20,12 @@ from myna.actions.accounts import (
     NOTE_MAX,
     PictureRefused,
 )
+from myna.actions.im_links import CODE_TTL
 from myna.lib import images, passwords
 from myna.lib.errors import NotFound, ValidationFailed
 from myna.lib.ids import parse_id
 from myna.lib.paging import Page
-from myna.models import Account, Visibility
+from myna.models import Account, ImLink, Visibility
 from myna.policy.visibility import default_visibility_ok
 from myna.reads.accounts import profile_pictures
 from myna.web import i18n, render, session
@@ -37,6 +39,7 @@ router = APIRouter(include_in_schema=False, route_class=WebRoute)
 DEFAULT_VISIBILITIES = tuple(v for v in Visibility if default_visibility_ok(v))
 LIST_SIZE = 40
 FORM_OVERHEAD = 64 * 1024  # the profile form's text fields and multipart boundaries
+TYPED_MAX = 1000  # what the IM forms show again of a rejected field
 
 
 async def _page(
@@ -316,3 +319,101 @@ async def save_language(request: Request) -> Response:
     response = _saved("language")
     remember_language(response, chosen)
     return response
+
+
+# Instant messaging
+
+
+async def _im_page(
+    request: Request, me: Account, status: int = 200, **context: Any
+) -> HTMLResponse:
+    c = session.container(request)
+    link: ImLink | None = await c.im_reads.link(me.id)
+    context.setdefault("address", "")
+    context.setdefault("code", "")
+    context.setdefault("error_field", None)
+    return await _page(
+        request,
+        "settings_im.html",
+        "im",
+        status,
+        enabled=c.im_link_actions.enabled,
+        link=link,
+        linked=link is not None and link.confirmed_at is not None,
+        my_address=f"{me.username.lower()}@{c.settings.xmpp_domain}",
+        xmpp_domain=c.settings.xmpp_domain,
+        rooms_domain=c.settings.xmpp_rooms_domain,
+        code_minutes=int(CODE_TTL.total_seconds() // 60),
+        **context,
+    )
+
+
+async def _im_refused(
+    request: Request, me: Account, error: ValidationFailed | NotFound, **typed: str
+) -> HTMLResponse:
+    """The page again with the refusal: nothing was written, and what was typed is kept."""
+    status = 404 if isinstance(error, NotFound) else 422
+    field = next(iter(typed), None)
+    return await _im_page(
+        request,
+        me,
+        status,
+        error=render.refusal(request, error.message),
+        error_field=field,
+        **typed,
+    )
+
+
+@router.get("/settings/im")
+async def im_page(request: Request) -> Response:
+    return await _im_page(request, await render.me(request))
+
+
+@router.post("/settings/im")
+async def start_im_link(request: Request) -> Response:
+    """Asks for a link (or a new code): the gateway sends a code to the address."""
+    me = await render.me(request)
+    form = await render.form(request)
+    address = render.text(form, "address")[:TYPED_MAX]
+    try:
+        await session.container(request).im_link_actions.do_start(me.id, address)
+    except (ValidationFailed, NotFound) as refused:
+        return await _im_refused(request, me, refused, address=address)
+    return _saved("im")
+
+
+@router.post("/settings/im/confirm")
+async def confirm_im_link(request: Request) -> Response:
+    me = await render.me(request)
+    form = await render.form(request)
+    code = render.text(form, "code")[:TYPED_MAX]
+    try:
+        await session.container(request).im_link_actions.do_confirm(me.id, code)
+    except (ValidationFailed, NotFound) as refused:
+        return await _im_refused(request, me, refused, code=code)
+    return _saved("im")
+
+
+@router.post("/settings/im/notify")
+async def save_im_notify(request: Request) -> Response:
+    me = await render.me(request)
+    form = await render.form(request)
+    # An unticked box is absent from the form: absent is "off".
+    notify = bool(form.get("notify"))
+    try:
+        await session.container(request).im_link_actions.do_set_notify(me.id, notify)
+    except (ValidationFailed, NotFound) as refused:
+        return await _im_refused(request, me, refused)
+    return _saved("im")
+
+
+@router.post("/settings/im/unlink")
+async def unlink_im(request: Request) -> Response:
+    """Undoes a made link, or cancels one waiting for its code."""
+    me = await render.me(request)
+    await render.form(request)
+    try:
+        await session.container(request).im_link_actions.do_unlink(me.id)
+    except (ValidationFailed, NotFound) as refused:
+        return await _im_refused(request, me, refused)
+    return _saved("im")

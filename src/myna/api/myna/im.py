@@ -35,8 +35,8 @@ async def show(request: Request, caller: Caller = Depends(scope(READ))) -> Respo
 @router.post(
     "",
     **doc(
-        "Link an XMPP address: the gateway sends a code to it (once a minute at most); "
-        "another address replaces a pending or made link",
+        "Link an XMPP address: the gateway sends a code to it (once a minute at most, per "
+        "account and per address); another address replaces a pending or made link",
         returns="ImLink",
         scope=WRITE,
         body={"address": text("alice@example.org")},
