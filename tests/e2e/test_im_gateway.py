@@ -288,6 +288,33 @@ def test_a_direct_message_round_trip_with_typing_and_read_state(world: World) ->
     assert len(world.people["alice"].api.conversations()) == 1
 
 
+def test_a_burst_of_messages_arrives_whole_and_in_order(world: World) -> None:
+    """Twenty messages sent at once from IM are posted in the order sent, and all twenty
+    reach the other IM client, in that order; twenty posted at once on the web all arrive."""
+    alice, bob = im(world, "alice"), im(world, "bob")
+    alice_at, bob_at = world.people["alice"].address, world.people["bob"].address
+    texts = [f"连发 {n}" for n in range(20)]
+    for text_ in texts:
+        alice.chat(bob_at, text_)
+    for text_ in texts:
+        bob.wait_for(_message_from(alice_at, text_))
+    arrived = [body(el) for el in bob.received(lambda el: (body(el) or "").startswith("连发"))]
+    assert arrived == texts
+    timeline = world.call("bob", "GET", "/api/v1/conversations")[0]
+    assert "连发 19" in timeline["last_status"]["content"]
+
+    replies = [f"网页连发 {n}" for n in range(20)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(
+            pool.map(
+                lambda t: world.people["bob"].api.status_post(f"@alice {t}", visibility="direct"),
+                replies,
+            )
+        )
+    for text_ in replies:
+        alice.wait_for(_message_from(bob_at, text_))
+
+
 def test_presence_follows_the_im_client(world: World) -> None:
     """Alice's IM client is online, so Bob sees her online on Myna's presence API."""
     online = world.call("bob", "GET", "/api/v1/myna/presence")

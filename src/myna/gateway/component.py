@@ -21,6 +21,7 @@ from myna.gateway import xml
 log = logging.getLogger("myna.gateway")
 
 NS = "jabber:component:accept"
+MAX_WAITING = 200  # stanzas of one sender waiting for the ones before them
 Handler = Callable[[Any], Awaitable[None]]
 
 
@@ -40,6 +41,8 @@ class Component(ComponentXMPP):
         self.domain = domain
         for name in ("IM", "IMError", "Presence"):
             self.remove_handler(name)
+        # Per sender: the future the next stanza waits for, and how many are waiting.
+        self._waiting: dict[str, tuple[asyncio.Future[None], int]] = {}
         self.connected_once = asyncio.Event()
         self._stopping = False
         self._pause = 0.5
@@ -60,7 +63,38 @@ class Component(ComponentXMPP):
                 log.exception("the gateway failed on %s", stanza)
                 refuse(stanza, Refused("wait", "internal-server-error", "Try again later"))
 
-        self.register_handler(CoroutineCallback(f"myna {path}", MatchXPath(path), guarded))
+        async def in_order(stanza: StanzaBase) -> None:
+            await self._after_earlier(stanza, guarded)
+
+        self.register_handler(CoroutineCallback(f"myna {path}", MatchXPath(path), in_order))
+
+    async def _after_earlier(
+        self, stanza: StanzaBase, handle: Callable[[StanzaBase], Awaitable[None]]
+    ) -> None:
+        """Handle a stanza once everything its sender sent before it was handled: slixmpp
+        starts a task per stanza, and XMPP promises that one sender's stanzas are processed
+        in the order sent (RFC 6120 10.1): a chat's messages are posted in that order. A
+        sender with more than MAX_WAITING stanzas waiting is told to slow down."""
+        sender = str(stanza["from"]).partition("/")[0]
+        waiting = self._waiting.get(sender)
+        if waiting is not None and waiting[1] >= MAX_WAITING:
+            refuse(stanza, Refused("wait", "resource-constraint", "Too many stanzas at once"))
+            return
+        earlier = waiting[0] if waiting is not None else None
+        done = asyncio.get_running_loop().create_future()
+        self._waiting[sender] = (done, (waiting[1] if waiting else 0) + 1)
+        try:
+            if earlier is not None:
+                await earlier
+            await handle(stanza)
+        finally:
+            done.set_result(None)
+            current = self._waiting.get(sender)
+            if current is not None:
+                if current[0] is done:
+                    del self._waiting[sender]
+                else:
+                    self._waiting[sender] = (current[0], current[1] - 1)
 
     async def _started(self, _event: object) -> None:
         self._pause = 0.5

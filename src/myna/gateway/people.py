@@ -240,9 +240,7 @@ class People:
         message.send()
 
     async def deliver(self, linked: "Linked", event: str, payload: dict[str, Any]) -> None:
-        if event == "conversation":
-            await self._new_message(linked, payload)
-        elif not linked.resources:
+        if not linked.resources:
             # Typing, presence and read markers are for the moment: the server would store
             # them for an offline client and hand it a pile of stale ones later.
             return
@@ -263,11 +261,10 @@ class People:
         elif event == "conversation.read":
             await self._read_by(linked, int(payload["conversation_id"]), int(payload["account_id"]))
 
-    async def _new_message(self, linked: "Linked", payload: dict[str, Any]) -> None:
-        last = payload.get("last_status") or {}
-        if not last or int(last["account"]["id"]) == linked.account_id:
-            return  # the person's own message: their IM client sent it, or they wrote on the web
-        status_id = int(last["id"])
+    async def new_message(self, linked: "Linked", status_id: int) -> None:
+        """A new message in one of the person's conversations: the status that made the
+        event (not the conversation's newest when the frame is handled, which may be a
+        later one), read as the person may see it."""
         if not self._first_time(linked.account_id, status_id):
             return
         try:
@@ -275,6 +272,8 @@ class People:
         except NotFound:
             return
         status = bundle.statuses[0]
+        if status.account_id == linked.account_id:
+            return  # the person's own message: their IM client sent it, or they wrote on the web
         author = bundle.accounts[status.account_id]
         names = {
             bundle.accounts[a].username_key

@@ -35,6 +35,7 @@ class ImConnection(Connection):
     account look online: the IM client's own presence does that (gateway/people.py)."""
 
     announces_presence = False
+    renders_conversations = False  # people.py reads the new status as the account sees it
 
     def __init__(self, hub: Hub, account_id: int, gateway: "Gateway") -> None:
         super().__init__(hub, None, QUEUE_SIZE)
@@ -197,6 +198,16 @@ class Gateway:
         stream = frame.stream[0]
         if stream == "group":
             await self.rooms.deliver(linked, int(frame.stream[1]), frame.event, payload)
+        elif stream == "direct" and frame.event == "conversation":
+            message = frame.message
+            # The author hears of their own message too: their IM client sent it, or they
+            # wrote it on the web; either way there is nothing to send them.
+            if (
+                message is not None
+                and message.status_id is not None
+                and message.account_ids[:1] != [linked.account_id]
+            ):
+                await self.people.new_message(linked, message.status_id)
         elif stream == "direct":
             await self.people.deliver(linked, frame.event, payload)
         elif stream == "user:notification" and frame.event == "notification":

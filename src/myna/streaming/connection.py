@@ -34,7 +34,10 @@ class StreamError(Exception):
 class Frame:
     stream: list[str]
     event: str
-    payload: str | None  # None: an event without one (filters_changed)
+    payload: str | None  # None: an event without one (filters_changed), or not rendered
+    # The broker message behind it, for connections that read what they need themselves
+    # (`renders_conversations` False).
+    message: Message | None = None
 
 
 @dataclass
@@ -49,6 +52,9 @@ class Connection:
     # Whether opening and closing it tells the viewer's partners they came online or went
     # offline. The IM gateway's connections do not: the IM client's own presence says that.
     announces_presence = True
+    # Whether `conversation` events come rendered (the Conversation entity, read through the
+    # REST rules). The IM gateway's connections read the one new status themselves instead.
+    renders_conversations = True
 
     def __init__(self, hub: "Hub", caller: Caller | None, queue_size: int) -> None:
         self.hub = hub

@@ -224,6 +224,11 @@ class Hub:
             viewer = connection.viewer_id
             if viewer is None:
                 continue
+            if message.event == "conversation" and not connection.renders_conversations:
+                for sub in subs:
+                    label = streams.label(sub.stream, sub.tag)
+                    connection.offer(Frame(label, message.event, None, message))
+                continue
             if viewer not in personal:
                 personal[viewer] = await self.renderer.personal(message, viewer)
             payload = personal[viewer]
