@@ -256,7 +256,7 @@ def test_a_direct_message_round_trip_with_typing_and_read_state(world: World) ->
     alice_at, bob_at = world.people["alice"].address, world.people["bob"].address
     _befriend(world, "alice", "bob")
 
-    sent = alice.chat(bob_at, "你好 Bob，今晚一起吃饭吗？", id="alice-1")
+    sent = alice.chat(bob_at, "你好 Bob，今晚一起吃饭吗？", id="alice-first-message")
     got = bob.wait_for(_message_from(alice_at, "你好 Bob，今晚一起吃饭吗？"))
     assert child(got, NS_MARKERS, "markable") is not None
     # On Myna it is a direct status in the conversation of the two.

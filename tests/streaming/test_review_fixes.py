@@ -1,8 +1,12 @@
 """Streaming consequences of revoking a token, and who counts as a conversation partner."""
 
 import httpx
+import orjson
 
 from myna.container import Container
+from myna.events.messages import Message
+from myna.lib.paging import Page
+from myna.streaming.render import Renderer
 from tests.conftest import MakeUser
 from tests.streaming.conftest import Post, Streams
 
@@ -35,3 +39,29 @@ async def test_presence_needs_both_to_have_written(
     await post(target, "@prober yes", visibility="direct")
     r = await http.get("/api/v1/myna/presence", headers=prober.headers)
     assert r.json() == [{"account_id": str(target.id), "online": True}]
+
+
+async def test_a_conversation_event_shows_the_message_that_caused_it(
+    post: Post, make_user: MakeUser, container: Container
+) -> None:
+    """Two messages in a row: each one's event, rendered when it is delivered (after both
+    committed), shows its own message as the conversation's last, not the newer one, or a
+    client reading the stream would never see the first."""
+    alice, bob = await make_user("alice"), await make_user("bob")
+    first = await post(alice, "@bob one", visibility="direct")
+    second = await post(alice, "@bob two", visibility="direct")
+    listed = await container.conversation_reads.page(bob.id, Page())
+    conversation_id = listed.conversations[0].id
+    renderer = Renderer(container)
+    shown = []
+    for status in (first, second):
+        event = Message(
+            event="conversation",
+            status_id=int(status["id"]),
+            conversation_id=conversation_id,
+            account_ids=[alice.id],
+        )
+        payload = await renderer.personal(event, bob.id)
+        assert payload is not None
+        shown.append(orjson.loads(payload)["last_status"]["id"])
+    assert shown == [first["id"], second["id"]]

@@ -30,6 +30,7 @@ log = logging.getLogger("myna.gateway")
 # refused before anything is parsed or counted.
 MAX_BODY_CHARS = 5000
 KEY_PREFIX = "xmpp:"  # idempotency keys of statuses posted from IM: the stanza id follows
+MIN_STANZA_ID = 12
 MAX_STANZA_ID = 150
 SENT_KEPT = 2048
 
@@ -48,9 +49,11 @@ NOTICES = {
 
 def idempotency_key(stanza: Message) -> str | None:
     """Posts from IM are keyed by their stanza id, so a client that sends a message again
-    (after a reconnection) does not post it twice."""
+    (after a reconnection) does not post it twice. Only ids long enough to be unique (the
+    random ones clients make today) are: a client counting 1, 2, 3 from each start would
+    otherwise see its later messages taken for repeats."""
     stanza_id = stanza["id"]
-    if not stanza_id or len(stanza_id) > MAX_STANZA_ID:
+    if not stanza_id or not MIN_STANZA_ID <= len(stanza_id) <= MAX_STANZA_ID:
         return None
     return KEY_PREFIX + stanza_id
 

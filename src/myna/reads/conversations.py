@@ -58,14 +58,18 @@ class ConversationReads:
         out.cursor_ids = [row.last_status_id for row in rows if row.last_status_id is not None]
         return out
 
-    async def one(self, viewer_id: int, conversation_id: int) -> ConversationPage:
+    async def one(
+        self, viewer_id: int, conversation_id: int, last_status_id: int | None = None
+    ) -> ConversationPage:
         """One conversation of the viewer's list; NotFound for anyone else's, a hidden one,
-        or one with no message the viewer may see."""
+        or one with no message the viewer may see. `last_status_id`: show that message as
+        the last (a streaming event shows the message that caused it, not a newer one that
+        committed before the event was delivered), if the viewer may see it."""
         async with self.db.session() as session:
             row = await store.membership(session, viewer_id, conversation_id, shown_only=True)
             if row is None:
                 raise NotFound()
-            out = await _assemble(session, viewer_id, [row])
+            out = await _assemble(session, viewer_id, [row], last_status_id)
         if not out.conversations:
             raise NotFound()
         return out
@@ -109,10 +113,13 @@ class ConversationReads:
 
 
 async def _assemble(
-    session: AsyncSession, viewer_id: int, rows: list[ConversationMember]
+    session: AsyncSession,
+    viewer_id: int,
+    rows: list[ConversationMember],
+    last_status_id: int | None = None,
 ) -> ConversationPage:
     visible = visible_filter(viewer_id)
-    stored = {row.conversation_id: row.last_status_id for row in rows}
+    stored = {row.conversation_id: last_status_id or row.last_status_id for row in rows}
     found = await status_store.get_many(
         session, (sid for sid in stored.values() if sid is not None), visible
     )

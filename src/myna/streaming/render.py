@@ -87,7 +87,7 @@ class Renderer:
         if message.event == "conversation" and message.conversation_id is not None:
             try:
                 conversation = await self.container.conversation_reads.one(
-                    viewer_id, message.conversation_id
+                    viewer_id, message.conversation_id, message.status_id
                 )
             except NotFound:
                 return None
