@@ -4,13 +4,14 @@ runs one (`python -m bench streaming --help`)."""
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import groups, search, streaming, timelines
+from bench import groups, im, search, streaming, timelines
 
 BENCHMARKS: dict[str, Callable[[Sequence[str]], int]] = {
     "streaming": streaming.main,
     "groups": groups.main,
     "timelines": timelines.main,
     "search": search.main,
+    "im": im.main,
 }
 
 
