@@ -42,6 +42,11 @@ class ImConnection(Connection):
         self.viewer_id = account_id
         self.gateway = gateway
 
+    def drop(self, reason: str) -> None:
+        super().drop(reason)
+        assert self.viewer_id is not None
+        self._restart = asyncio.create_task(self.gateway.fell_behind(self.viewer_id, reason))
+
     async def refresh(self) -> None:
         """Relations changed, groups among them: rooms the account left follow at once."""
         await super().refresh()
@@ -175,23 +180,22 @@ class Gateway:
     async def _drain(self, linked: Linked) -> None:
         connection = linked.connection
         while True:
-            get = asyncio.ensure_future(connection.queue.get())
-            dropped = asyncio.ensure_future(connection.dropped.wait())
-            done, _pending = await asyncio.wait({get, dropped}, return_when=asyncio.FIRST_COMPLETED)
-            if get not in done:
-                get.cancel()
-                log.error(
-                    "the gateway fell behind for %d: %s", linked.account_id, connection.drop_reason
-                )
-                return
-            dropped.cancel()
-            frame = get.result()
+            frame = await connection.queue.get()
             try:
                 await self._deliver(linked, frame)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("could not deliver %s to %s", frame.event, linked.address)
+
+    async def fell_behind(self, account_id: int, reason: str) -> None:
+        """The hub dropped an account's connection (its queue was full): start it again,
+        from what the database says now. Its rooms are left; the IM client may enter again."""
+        if self._stopping:
+            return
+        log.error("the gateway fell behind for %d (%s); starting it again", account_id, reason)
+        await self._close(account_id)
+        await self._open(account_id)
 
     async def _deliver(self, linked: Linked, frame: Frame) -> None:
         payload = orjson.loads(frame.payload) if frame.payload else {}
