@@ -120,6 +120,25 @@ class Component(ComponentXMPP):
                 self.abort()
 
 
+def answer_info(iq: Iq, identity: dict[str, str], features: list[str]) -> None:
+    """A disco#info result (XEP-0030): one identity (category, type, name) and features."""
+    answer = iq.reply()
+    query = xml.child(answer.xml, xml.DISCO_INFO, "query")
+    xml.child(query, xml.DISCO_INFO, "identity", **identity)
+    for feature in [xml.DISCO_INFO, *features]:
+        xml.child(query, xml.DISCO_INFO, "feature", var=feature)
+    answer.send()
+
+
+def answer_items(iq: Iq, items: list[tuple[str, str]]) -> None:
+    """A disco#items result: (address, name) pairs."""
+    answer = iq.reply()
+    query = xml.child(answer.xml, xml.DISCO_ITEMS, "query")
+    for jid, name in items:
+        xml.child(query, xml.DISCO_ITEMS, "item", jid=jid, name=name)
+    answer.send()
+
+
 def refuse(stanza: StanzaBase, refused: Refused) -> None:
     """Answer `stanza` with an error, unless it is an error itself (errors are never
     answered: two gateways could otherwise bounce them forever)."""

@@ -15,7 +15,7 @@ from slixmpp.types import PresenceTypes
 
 from myna.actions.statuses import NewStatus
 from myna.gateway import xml
-from myna.gateway.component import Component, Refused
+from myna.gateway.component import Component, Refused, answer_info, answer_items
 from myna.lib import jids
 from myna.lib.errors import Forbidden, NotFound, ValidationFailed
 from myna.lib.text import unaddressed
@@ -203,31 +203,20 @@ class People:
     async def on_disco_info(self, iq: Iq) -> None:
         if iq["type"] != "get":
             return
-        answer = iq.reply()
-        query = xml.child(answer.xml, xml.DISCO_INFO, "query")
         to = jids.parse(str(iq["to"]))
         if to is not None and to.local:
-            xml.child(query, xml.DISCO_INFO, "identity", category="account", type="registered")
+            identity = {"category": "account", "type": "registered"}
         else:
-            xml.child(
-                query, xml.DISCO_INFO, "identity", category="gateway", type="xmpp", name="Myna"
-            )
-        for feature in (xml.DISCO_INFO, xml.CHAT_STATES, xml.MARKERS):
-            xml.child(query, xml.DISCO_INFO, "feature", var=feature)
-        answer.send()
+            identity = {"category": "gateway", "type": "xmpp", "name": "Myna"}
+        answer_info(iq, identity, [xml.CHAT_STATES, xml.MARKERS])
 
     async def on_disco_items(self, iq: Iq) -> None:
         """The gateway's domain lists the rooms' domain, where groups are found."""
         if iq["type"] != "get":
             return
-        answer = iq.reply()
-        query = xml.child(answer.xml, xml.DISCO_ITEMS, "query")
         to = jids.parse(str(iq["to"]))
-        if to is not None and not to.local:
-            xml.child(
-                query, xml.DISCO_ITEMS, "item", jid=self.gateway.rooms_domain, name="Myna groups"
-            )
-        answer.send()
+        on_domain = to is not None and not to.local
+        answer_items(iq, [(self.gateway.rooms_domain, "Myna groups")] if on_domain else [])
 
     # To IM.
 

@@ -18,7 +18,7 @@ from slixmpp.types import PresenceTypes
 
 from myna.actions.statuses import NewStatus
 from myna.gateway import xml
-from myna.gateway.component import Component, Refused
+from myna.gateway.component import Component, Refused, answer_info, answer_items
 from myna.gateway.people import MAX_BODY_CHARS, idempotency_key
 from myna.lib import jids
 from myna.lib.errors import Forbidden, NotFound, ValidationFailed
@@ -230,58 +230,33 @@ class Rooms:
     async def on_disco_items(self, iq: Iq) -> None:
         if iq["type"] != "get":
             return
-        answer = iq.reply()
-        query = xml.child(answer.xml, xml.DISCO_ITEMS, "query")
         to = jids.parse(str(iq["to"]))
+        items = []
         if to is not None and not to.local:
-            for room in await self.services.im_reads.listed_rooms():
-                xml.child(
-                    query,
-                    xml.DISCO_ITEMS,
-                    "item",
-                    jid=self.room_address(room.handle),
-                    name=room.name,
-                )
-        answer.send()
+            rooms = await self.services.im_reads.listed_rooms()
+            items = [(self.room_address(room.handle), room.name) for room in rooms]
+        answer_items(iq, items)
 
     async def on_disco_info(self, iq: Iq) -> None:
         if iq["type"] != "get":
             return
         to = jids.parse(str(iq["to"]))
-        answer = iq.reply()
-        query = xml.child(answer.xml, xml.DISCO_INFO, "query")
-        features = [xml.DISCO_INFO, xml.MUC]
+        identity = {"category": "conference", "type": "text", "name": "Myna groups"}
         if to is None or not to.local:
-            xml.child(
-                query,
-                xml.DISCO_INFO,
-                "identity",
-                category="conference",
-                type="text",
-                name="Myna groups",
-            )
-        else:
-            sender = jids.person(str(iq["from"]))
-            viewer = await self.services.im_reads.sender(sender.bare) if sender else None
-            room = await self._room(viewer, to.local)
-            xml.child(
-                query,
-                xml.DISCO_INFO,
-                "identity",
-                category="conference",
-                type="text",
-                name=room.name,
-            )
-            hidden = room.privacy == GroupPrivacy.SECRET
-            features += [
-                "muc_membersonly",
-                "muc_semianonymous",
-                "muc_persistent",
-                "muc_hidden" if hidden else "muc_public",
-            ]
-        for feature in features:
-            xml.child(query, xml.DISCO_INFO, "feature", var=feature)
-        answer.send()
+            answer_info(iq, identity, [xml.MUC])
+            return
+        sender = jids.person(str(iq["from"]))
+        viewer = await self.services.im_reads.sender(sender.bare) if sender else None
+        room = await self._room(viewer, to.local)
+        hidden = room.privacy == GroupPrivacy.SECRET
+        features = [
+            xml.MUC,
+            "muc_membersonly",
+            "muc_semianonymous",
+            "muc_persistent",
+            "muc_hidden" if hidden else "muc_public",
+        ]
+        answer_info(iq, {**identity, "name": room.name}, features)
 
     # To IM.
 
