@@ -82,7 +82,7 @@ from websockets.exceptions import ConnectionClosed
 from bench import services
 from bench.search import percentiles
 from bench.streaming import cpu_seconds, load_average
-from bench.timelines import fmt, run_modes, say
+from bench.timelines import fmt, mode_table, run_modes, say
 
 PEOPLE = "myna.localhost"
 ROOMS = "groups.myna.localhost"
@@ -779,12 +779,7 @@ def cpu_line(figures: dict[str, Any]) -> str:
 
 
 def markdown(results: dict[str, dict[str, Any]]) -> str:
-    modes = list(results)
-    table = [rows(results[m]) for m in modes]
-    out = ["| | " + " | ".join(modes) + " |", "|---" * (len(modes) + 1) + "|"]
-    for index, (label, _) in enumerate(table[0]):
-        out.append(f"| {label} | " + " | ".join(t[index][1] for t in table) + " |")
-    return "\n".join(out)
+    return mode_table(results, rows)
 
 
 def main(argv: Sequence[str]) -> int:

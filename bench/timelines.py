@@ -457,13 +457,21 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-def markdown(results: dict[str, dict[str, Any]]) -> str:
+def mode_table(
+    results: dict[str, dict[str, Any]],
+    rows: Callable[[dict[str, Any]], list[tuple[str, str]]],
+) -> str:
+    """A markdown table: one row per (label, cell) that `rows` makes, one column per mode."""
     modes = list(results)
     table = [rows(results[m]) for m in modes]
     out = ["| | " + " | ".join(modes) + " |", "|---" * (len(modes) + 1) + "|"]
     for index, (label, _) in enumerate(table[0]):
         out.append(f"| {label} | " + " | ".join(t[index][1] for t in table) + " |")
     return "\n".join(out)
+
+
+def markdown(results: dict[str, dict[str, Any]]) -> str:
+    return mode_table(results, rows)
 
 
 def main(argv: Sequence[str]) -> int:
