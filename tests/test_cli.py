@@ -105,3 +105,22 @@ async def test_search_reindex(container: Container, settings: Settings) -> None:
         assert await found() == 2
     async with container.db.session() as session:
         assert await container.search_index.count(session) == 2
+
+
+def test_a_separate_gateway_needs_a_secret_and_redis(tmp_path: Path) -> None:
+    """`myna gateway` refuses to start where it could not work: without the component secret,
+    or without Redis (events would never reach it from the servers' processes)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'myna.db'}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MYNA_")}
+
+    def gateway(**settings: str) -> subprocess.CompletedProcess[str]:
+        env = {**clean, "MYNA_DATABASE_URL": url, **settings}
+        command = [sys.executable, "-m", "myna.cli", "gateway"]
+        return subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path
+        )
+
+    no_secret = gateway()
+    assert no_secret.returncode == 1 and "MYNA_XMPP_SECRET" in no_secret.stderr
+    no_redis = gateway(MYNA_XMPP_SECRET="s3cret")
+    assert no_redis.returncode == 1 and "MYNA_REDIS_URL" in no_redis.stderr
