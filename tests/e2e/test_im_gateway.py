@@ -526,6 +526,28 @@ def test_a_ban_takes_effect_in_the_room_at_once(world: World, room: tuple[str, s
     assert item is not None and item.get("role") == "none"
 
 
+def test_a_removal_takes_effect_in_the_room_at_once(world: World, room: tuple[str, str]) -> None:
+    """Carol joins on the web and enters from IM; removed, she leaves the room (321) and,
+    no longer a member, cannot enter again until she joins again."""
+    group_id, address = room
+    carol = im(world, "carol")
+    world.call("carol", "POST", f"/api/v1/groups/{group_id}/join")
+    assert "110" in muc_status_codes(carol.join(address, "carol"))
+    carol_id = world.people["carol"].api.me()["id"]
+    world.call("alice", "DELETE", f"/api/v1/groups/{group_id}/members/{carol_id}")
+    carol.wait_for(
+        lambda el: (
+            local_name(el) == "presence"
+            and el.get("type") == "unavailable"
+            and el.get("from") == f"{address}/carol"
+            and {"110", "321"} <= muc_status_codes(el)
+        )
+    )
+    assert error_condition(carol.join(address, "carol")) == "registration-required"
+    world.call("carol", "POST", f"/api/v1/groups/{group_id}/join")
+    assert "110" in muc_status_codes(carol.join(address, "carol"))
+
+
 # 4. Notifications, when asked for.
 
 
