@@ -493,6 +493,15 @@ def test_secret_groups_are_not_listed(world: World, room: tuple[str, str]) -> No
     info = im(world, "carol").disco_info(f"hush@{ROOMS}")
     assert error_condition(info) == "item-not-found"
 
+    # Its member finds it, hidden; the public group's room says it is public.
+    def features(room_address: str) -> set[str]:
+        answer = im(world, "alice").disco_info(room_address)
+        assert answer.get("type") == "result", answer
+        return {el.get("var", "") for el in answer.iter() if el.tag.endswith("}feature")}
+
+    assert {"muc_hidden", "muc_membersonly"} <= features(f"hush@{ROOMS}")
+    assert "muc_public" in features(f"im_chat@{ROOMS}")
+
 
 def test_a_ban_takes_effect_in_the_room_at_once(world: World, room: tuple[str, str]) -> None:
     group_id, address = room

@@ -23,7 +23,7 @@ from myna.gateway.people import MAX_BODY_CHARS, idempotency_key
 from myna.lib import jids
 from myna.lib.errors import Forbidden, NotFound, ValidationFailed
 from myna.lib.paging import Page
-from myna.models import GroupPrivacy, GroupRole, Visibility
+from myna.models import GroupRole, Visibility
 from myna.reads.im import Room
 from myna.streaming.connection import StreamError
 
@@ -248,13 +248,12 @@ class Rooms:
         sender = jids.person(str(iq["from"]))
         viewer = await self.services.im_reads.sender(sender.bare) if sender else None
         room = await self._room(viewer, to.local)
-        hidden = room.privacy == GroupPrivacy.SECRET
         features = [
             xml.MUC,
             "muc_membersonly",
             "muc_semianonymous",
             "muc_persistent",
-            "muc_hidden" if hidden else "muc_public",
+            "muc_public" if room.listed else "muc_hidden",
         ]
         answer_info(iq, {**identity, "name": room.name}, features)
 

@@ -55,6 +55,12 @@ async def members_among(session: AsyncSession, group_id: int, account_ids: list[
 MANAGERS = frozenset({GroupRole.OWNER, GroupRole.ADMIN})
 
 
+def listed(privacy: str) -> bool:
+    """Whether a group shows to anyone in lists and service discovery (all but secret ones);
+    `listed_sql` is the same rule in SQL, with a member's own secret groups added."""
+    return privacy != GroupPrivacy.SECRET
+
+
 def listed_sql(viewer_id: int | None) -> ColumnElement[bool]:
     """SQL on `groups`: the group shows in search and lists for the viewer. Secret groups show
     only to their members."""

@@ -22,7 +22,7 @@ class Room:
     handle: str
     name: str
     description: str
-    privacy: str
+    listed: bool  # shown to anyone in service discovery (policy/groups.py `listed`)
     role: str | None  # the occupant's role in the group; None: not a member
     banned: bool
 
@@ -70,14 +70,23 @@ class ImReads:
                 session, GroupBan, group.id, viewer_id
             )
         return Room(
-            group.id, group.handle, group.name, group.description, group.privacy, role, banned
+            group.id,
+            group.handle,
+            group.name,
+            group.description,
+            group_rules.listed(group.privacy),
+            role,
+            banned,
         )
 
     async def listed_rooms(self, limit: int = 500) -> list[Room]:
         """Rooms service discovery lists: every group but the secret ones."""
         async with self.db.session() as session:
             groups = await group_store.biggest(session, group_rules.listed_sql(None), limit)
-        return [Room(g.id, g.handle, g.name, g.description, g.privacy, None, False) for g in groups]
+        return [
+            Room(g.id, g.handle, g.name, g.description, group_rules.listed(g.privacy), None, False)
+            for g in groups
+        ]
 
     async def newest_keyed(
         self, account_id: int, conversation_id: int, prefix: str
