@@ -21,7 +21,7 @@ help:
 	@echo "make install   create $(VENV) (if missing) and pip install -e '.[test]' (if pyproject.toml changed)"
 	@echo "make run       migrate and serve on http://$(HOST):$(PORT) (SQLite under ./data/)"
 	@echo "make lint      ruff check, ruff format --check, mypy, lint-imports"
-	@echo "make test      lint, pytest on SQLite, then pytest on PostgreSQL (if available)"
+	@echo "make test      lint, then pytest on SQLite and on PostgreSQL (if available) side by side"
 	@echo "make bench     timelines benchmark, embedded and scale mode (installs wrk, PostgreSQL, Redis)"
 	@echo "make bench-all every benchmark (python -m bench)"
 	@echo "make clean     remove caches, build output and ./.pgtest; distclean also removes $(VENV)"
@@ -58,12 +58,12 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-# SQLite pass (no database env), then the PostgreSQL pass; see scripts/test-postgres.sh
+# The SQLite pass (no database env) and the PostgreSQL pass, side by side
+# (scripts/test-passes.sh; MYNA_TEST_SERIAL=1 runs them in turn). See scripts/test-postgres.sh
 # for how PostgreSQL is found (MYNA_TEST_POSTGRES_URL or a throwaway cluster).
 # MYNA_TEST_REDIS_URL, when set (.ci/run sets it), reaches both passes.
 test: install lint
-	env -u MYNA_TEST_DATABASE_URL bash scripts/pytest-pass.sh SQLite $(PYTEST_ARGS)
-	bash scripts/test-postgres.sh $(PYTEST_ARGS)
+	bash scripts/test-passes.sh $(PYTEST_ARGS)
 
 # The timelines benchmark in embedded and scale mode (docs/performance.md); options go in
 # BENCH_ARGS, e.g. make bench BENCH_ARGS='--accounts 5000 --statuses 20000'.
