@@ -149,20 +149,30 @@ def make_user(container: Container) -> MakeUser:
         locked: bool = False,
         scopes: str = "read write follow push",
         password: str = "correct horse battery",
+        role: str = "",
     ) -> User:
+        """`role` "moderator" or "admin" makes staff, whose token also carries the admin
+        scopes (unless `scopes` names its own)."""
         from myna.actions.accounts import Registration
 
         if "app" not in state:
             new = await container.app_actions.do_create_app(
                 name="tests",
                 redirect_uris="urn:ietf:wg:oauth:2.0:oob",
-                scopes="read write follow push",
+                scopes="read write follow push admin:read admin:write",
                 website=None,
             )
             state["app"] = new.app.id
         account = await container.account_actions.do_register(
-            Registration(username=username, email=f"{username}@example.test", password=password)
+            Registration(
+                username=username,
+                email=f"{username}@example.test",
+                password=password,
+                role=role,
+            )
         )
+        if role and scopes == "read write follow push":
+            scopes += " admin:read admin:write"
         if locked:
             await container.account_actions.do_update_credentials(account.id, locked=True)
         _token, raw = await container.app_actions.do_issue_token(state["app"], account.id, scopes)

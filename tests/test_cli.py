@@ -60,7 +60,7 @@ async def test_migrate_create_user_and_verify(tmp_path: Path) -> None:
     container = build(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
     try:
         account = await container.account_reads.lookup("boss")
-        assert account.verified and account.is_admin
+        assert account.verified and account.role == "admin"
         assert await container.account_reads.authenticate("boss@example.test", "long enough")
         assert await container.account_reads.authenticate("boss", "wrong password") is None
     finally:

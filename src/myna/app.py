@@ -13,6 +13,7 @@ from myna import __version__
 from myna.api import errors, openapi
 from myna.api.mastodon import (
     accounts,
+    admin,
     admin_trends,
     bookmarks,
     conversations,
@@ -23,6 +24,7 @@ from myna.api.mastodon import (
     media,
     notifications,
     polls,
+    reports,
     scheduled,
     search,
     statuses,
@@ -31,7 +33,7 @@ from myna.api.mastodon import (
     timelines,
     trends,
 )
-from myna.api.myna import groups, im, presence
+from myna.api.myna import groups, im, moderation, presence
 from myna.api.myna import webhooks as webhook_routes
 from myna.api.ratelimits import RateLimits
 from myna.api.schemas import webhooks as webhook_payloads
@@ -41,6 +43,7 @@ from myna.gateway.service import Gateway
 from myna.oauth import routes as oauth_routes
 from myna.streaming import routes as streaming_routes
 from myna.streaming.hub import Hub
+from myna.web import admin as web_admin
 from myna.web import developers as web_developers
 from myna.web import discovery as web_discovery
 from myna.web import groups as web_groups
@@ -134,6 +137,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         tags,
         trends,
         admin_trends,
+        reports,
+        admin,
+        moderation,
     ):
         app.include_router(module.router)
     app.include_router(oauth_routes.router)
@@ -149,6 +155,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         web_settings,
         web_developers,
         web_discovery,
+        web_admin,
         web_profiles,  # last: /@{username} and /@{username}/{id} match many paths
     ):
         app.include_router(web.router)

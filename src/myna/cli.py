@@ -61,7 +61,10 @@ async def _create_user(args: argparse.Namespace, settings: Settings) -> int:
     try:
         account = await container.account_actions.do_register(
             Registration(
-                username=args.username, email=args.email, password=password, is_admin=args.admin
+                username=args.username,
+                email=args.email,
+                password=password,
+                role=_role(args),
             ),
             allow_reserved=True,
         )
@@ -70,8 +73,17 @@ async def _create_user(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     finally:
         await container.close()
-    print(f"created @{account.username} (id {account.id}){' as admin' if args.admin else ''}")
+    role = f" as {account.role}" if account.role else ""
+    print(f"created @{account.username} (id {account.id}){role}")
     return 0
+
+
+def _role(args: argparse.Namespace) -> str:
+    from myna.models import AccountRole
+
+    if args.admin:
+        return AccountRole.ADMIN
+    return AccountRole.MODERATOR if args.moderator else AccountRole.USER
 
 
 async def _verify(args: argparse.Namespace, settings: Settings) -> int:
@@ -425,7 +437,11 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("username")
     create.add_argument("--email", required=True)
     create.add_argument("--password", help="prompted for when left out")
-    create.add_argument("--admin", action="store_true")
+    roles = create.add_mutually_exclusive_group()
+    roles.add_argument("--admin", action="store_true", help="an admin: moderation and settings")
+    roles.add_argument(
+        "--moderator", action="store_true", help="a moderator: reports and account actions"
+    )
     create.set_defaults(run_async=_create_user)
     verify = admin_commands.add_parser("verify", help='give an account the verified "V" badge')
     verify.add_argument("username")

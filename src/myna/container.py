@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from myna import __version__
+from myna.actions.account_deletion import AccountDeletion
 from myna.actions.accounts import AccountActions
 from myna.actions.apps import AppActions
 from myna.actions.collections import CollectionActions
@@ -17,12 +18,14 @@ from myna.actions.im_links import ImLinkActions
 from myna.actions.lists import ListActions
 from myna.actions.markers import MarkerActions
 from myna.actions.media import MediaActions
+from myna.actions.moderation import ModerationActions
 from myna.actions.notifications import NotificationActions
 from myna.actions.polls import PollActions, PollLimits
 from myna.actions.presence import PresenceActions
 from myna.actions.relations import RelationActions
 from myna.actions.scheduled import ScheduledActions
 from myna.actions.search import SearchActions
+from myna.actions.server import ServerActions
 from myna.actions.statuses import StatusActions
 from myna.actions.suggestions import SuggestionActions
 from myna.actions.tag_follows import TagFollowActions
@@ -63,10 +66,12 @@ from myna.reads.im import ImReads
 from myna.reads.lists import ListReads
 from myna.reads.markers import MarkerReads
 from myna.reads.media import MediaReads
+from myna.reads.moderation import ModerationReads
 from myna.reads.notifications import NotificationReads
 from myna.reads.polls import PollReads
 from myna.reads.scheduled import ScheduledReads
 from myna.reads.search import SearchReads
+from myna.reads.server import ServerReads
 from myna.reads.statuses import StatusReads
 from myna.reads.streaming import StreamReads
 from myna.reads.suggestions import SuggestionReads
@@ -144,6 +149,11 @@ class Container:
     tag_follow_reads: TagFollowReads
     im_link_actions: ImLinkActions
     im_reads: ImReads
+    moderation_actions: ModerationActions
+    server_actions: ServerActions
+    account_deletion: AccountDeletion
+    server_reads: ServerReads
+    moderation_reads: ModerationReads
 
     async def close(self) -> None:
         await self.webhook_actions.close()  # first: its tasks use the jobs and the database
@@ -304,6 +314,7 @@ def build(settings: Settings) -> Container:
     scheduled_actions = ScheduledActions(db, status_actions, media_actions)
     app_usage = UsageCounter(db)
     trend_actions = TrendActions(db, trend_rules(settings))
+    account_deletion = AccountDeletion(db, broker, storage)
     housekeeping = Housekeeping(
         [
             ("app usage", app_usage.flush),
@@ -312,6 +323,7 @@ def build(settings: Settings) -> Container:
             ("unattached uploads", media_actions.sweep),
             ("webhook deliveries", webhook_actions.sweep),
             ("trends", trend_actions.sweep),
+            ("suspensions past their grace", every(3600, account_deletion.sweep)),
             *planner_statistics(db),
         ]
     )
@@ -319,7 +331,7 @@ def build(settings: Settings) -> Container:
         settings=settings,
         db=db,
         timelines=timelines,
-        account_actions=AccountActions(db, media=media_actions, search=search),
+        account_actions=AccountActions(db, media=media_actions, search=search, broker=broker),
         app_actions=AppActions(db, broker, settings.access_token_ttl_days),
         broker=broker,
         status_actions=status_actions,
@@ -381,4 +393,9 @@ def build(settings: Settings) -> Container:
             enabled=bool(settings.xmpp_secret),
         ),
         im_reads=ImReads(db),
+        moderation_actions=ModerationActions(db, broker),
+        server_actions=ServerActions(db),
+        account_deletion=account_deletion,
+        server_reads=ServerReads(db, registrations_open=lambda: settings.registrations_open),
+        moderation_reads=ModerationReads(db),
     )

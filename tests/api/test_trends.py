@@ -223,7 +223,7 @@ async def test_deleting_a_post_takes_back_its_use(
 async def make_admin(container: Container) -> User:
     account = await container.account_actions.do_register(
         Registration(
-            username="boss", email="boss@example.test", password="correct horse", is_admin=True
+            username="boss", email="boss@example.test", password="correct horse", role="admin"
         )
     )
     app = await container.app_actions.do_create_app(

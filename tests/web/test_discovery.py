@@ -129,7 +129,7 @@ async def test_an_admin_hides_a_topic_and_nobody_else_can(
             username="moderator1",
             email="moderator1@example.test",
             password="correct horse battery",
-            is_admin=True,
+            role="admin",
         )
     )
     transport = httpx.ASGITransport(app=app)

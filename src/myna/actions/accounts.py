@@ -4,20 +4,26 @@ import re
 from dataclasses import dataclass
 
 from myna.actions.media import MediaActions
+from myna.actions.notifications import notify
 from myna.actions.search import index_account
 from myna.backends.search import SearchIndex
 from myna.db.database import Database
+from myna.events.publish import Publisher
 from myna.lib import passwords
 from myna.lib.clock import utcnow
 from myna.lib.errors import NotFound, ValidationFailed
 from myna.lib.ids import new_id
 from myna.lib.text import valid_username
-from myna.models import Account
+from myna.models import Account, AccountRole, NotificationType
+from myna.policy import spam
 from myna.policy.visibility import default_visibility_ok
 from myna.store import accounts as store
+from myna.store import moderation as moderation_store
+from myna.store import server as server_store
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 DISPLAY_NAME_MAX = 30
+SIGN_UP_REASON_MAX = 1000
 NOTE_MAX = 500
 # Mastodon's sizes: an avatar is a square, a header a 3:1 strip; both are cropped to fill.
 AVATAR_SIZE = (400, 400)
@@ -49,7 +55,10 @@ class Registration:
     locale: str = ""
     display_name: str = ""
     agreement: bool = True
-    is_admin: bool = False
+    role: str = AccountRole.USER
+    # For the `invite` and `approval` sign-up modes (policy/spam.py).
+    invite_code: str = ""
+    reason: str = ""
 
 
 def check_registration(reg: Registration, *, allow_reserved: bool = False) -> dict[str, str]:
@@ -75,6 +84,8 @@ def check_registration(reg: Registration, *, allow_reserved: bool = False) -> di
         errors["agreement"] = "ERR_ACCEPTED"
     if len(reg.display_name) > DISPLAY_NAME_MAX:
         errors["display_name"] = "ERR_TOO_LONG"
+    if len(reg.reason) > SIGN_UP_REASON_MAX:
+        errors["reason"] = "ERR_TOO_LONG"
     return errors
 
 
@@ -99,19 +110,46 @@ class PictureRefused(ValidationFailed):
 
 class AccountActions:
     def __init__(
-        self, db: Database, media: MediaActions | None = None, search: SearchIndex | None = None
+        self,
+        db: Database,
+        media: MediaActions | None = None,
+        search: SearchIndex | None = None,
+        broker: Publisher | None = None,
     ) -> None:
         self.db = db
+        self.broker = broker  # to tell moderators of sign-ups waiting for approval
         # Where profile pictures are processed and stored (the uploads' storage and limits).
         self.media = media
         self.search = search  # the accounts' name index, written in the same transaction
 
     async def do_register(self, reg: Registration, *, allow_reserved: bool = False) -> Account:
+        """A new account. `allow_reserved` is the operator's path (`myna admin create-user`):
+        reserved names are allowed and the server's sign-up rules do not apply. Otherwise the
+        sign-up mode, blocked e-mail domains and invites do (policy/spam.py); in the approval
+        mode the account waits for a moderator, who is told of it."""
         errors = check_registration(reg, allow_reserved=allow_reserved)
         if errors:
             raise RegistrationRejected(errors)
         password_hash = passwords.hash_password(reg.password)
         async with self.db.transaction() as session:
+            server_rules = spam.DEFAULTS
+            if not allow_reserved:
+                server_rules = await spam.current_rules(session)
+                invite = None
+                if reg.invite_code:
+                    invite = await server_store.invite_by_code_for_update(
+                        session, reg.invite_code.strip()
+                    )
+                invite_ok = spam.invite_usable(invite, utcnow())
+                if reg.invite_code and not invite_ok:
+                    errors["invite_code"] = "ERR_INVALID"
+                    raise RegistrationRejected(errors)
+                spam.check_sign_up_allowed(server_rules, invite_ok)
+                blocked = await server_store.blocked_email_domains(session)
+                if spam.in_domains(spam.email_domain(reg.email), blocked):
+                    errors["email"] = "ERR_BLOCKED"
+                if invite is not None and invite_ok:
+                    await server_store.count_use(session, invite.id)
             if await store.username_taken(session, reg.username):
                 errors["username"] = "ERR_TAKEN"
             if await store.email_taken(session, reg.email):
@@ -127,7 +165,9 @@ class AccountActions:
                 display_name=reg.display_name,
                 note="",
                 locale=reg.locale[:16],
-                is_admin=reg.is_admin,
+                role=reg.role,
+                approved=not spam.needs_approval(server_rules),
+                sign_up_reason=reg.reason.strip(),
                 created_at=utcnow(),
                 followers_count=0,
                 following_count=0,
@@ -135,6 +175,15 @@ class AccountActions:
             )
             await store.add(session, account)
             await index_account(self.search, session, account)
+            if not account.approved and self.broker is not None:
+                for staff_id in await moderation_store.staff_ids(session):
+                    await notify(
+                        session,
+                        self.broker,
+                        recipient_id=staff_id,
+                        from_account_id=account.id,
+                        type_=NotificationType.ADMIN_SIGN_UP,
+                    )
         return account
 
     async def do_update_credentials(

@@ -20,6 +20,7 @@ async def notify(
     from_account_id: int,
     type_: NotificationType,
     status_id: int | None = None,
+    report_id: int | None = None,
     to_self: bool = False,
 ) -> None:
     """Inside the caller's transaction. Nobody is notified of their own acts (unless
@@ -38,6 +39,7 @@ async def notify(
             from_account_id=from_account_id,
             type=type_.value,
             status_id=status_id,
+            report_id=report_id,
             created_at=utcnow(),
         ),
     )

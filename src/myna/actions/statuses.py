@@ -1,6 +1,7 @@
 """Posting, editing, deleting, reposting (with or without comment) and liking."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,11 +26,12 @@ from myna.events import messages as channels_for
 from myna.events.messages import Message
 from myna.events.publish import Publisher, publish_on_commit
 from myna.lib import text as text_rules
-from myna.lib.clock import utcnow
-from myna.lib.errors import NotFound, ValidationFailed
+from myna.lib.clock import as_utc, utcnow
+from myna.lib.errors import NotFound, TooManyRequests, ValidationFailed
 from myna.lib.html import render_status
 from myna.lib.ids import new_id
 from myna.models import (
+    Account,
     Favourite,
     ListMember,
     Mention,
@@ -39,6 +41,7 @@ from myna.models import (
     Tag,
     Visibility,
 )
+from myna.policy import moderation, spam
 from myna.policy import visibility as rules
 from myna.policy.access import access_deletable_status, access_own_status, access_status
 from myna.policy.audience import (
@@ -129,6 +132,27 @@ def check_change(change: StatusChange, limit: int) -> None:
         ),
         limit,
     )
+
+
+async def check_spam_rules(
+    session: AsyncSession, author: Account, links: list[str], *, new_post: bool
+) -> None:
+    """The server's link blocklist (new posts and edits), and the new-account throttle (new
+    posts): policy/spam.py. Staff are exempt from the throttle."""
+    server_rules = await spam.current_rules(session)
+    spam.check_links(server_rules, links)
+    if not new_post or server_rules.new_account_posts_per_hour <= 0 or moderation.is_staff(author):
+        return
+    now = utcnow()
+    age_hours = (now - as_utc(author.created_at)).total_seconds() / 3600
+    if age_hours >= server_rules.new_account_hours:
+        return
+    recent = await store.count_by_author_since(session, author.id, now - timedelta(hours=1))
+    if spam.throttled(server_rules, age_hours, recent):
+        raise TooManyRequests(
+            f"New accounts may post {server_rules.new_account_posts_per_hour} times an hour "
+            f"for their first {server_rules.new_account_hours} hours"
+        )
 
 
 class StatusActions:
@@ -241,6 +265,7 @@ class StatusActions:
             await access_own_list(session, author_id, new.list_id)
 
         parsed = text_rules.parse(new.text)
+        await check_spam_rules(session, author, parsed.links, new_post=True)
         mentioned = await account_store.by_usernames(session, parsed.mentions)
         mention_urls = {a.username_key: f"{self.base_url}/@{a.username}" for a in mentioned}
         now = utcnow()
@@ -357,6 +382,12 @@ class StatusActions:
         tags = await store.tags_by_keys(session, by_key)
         await store.link_tags(session, status_id, (tag.id for tag in tags.values()))
 
+    async def _publicly_shown(self, session: AsyncSession, status: Status) -> bool:
+        author = await account_store.get(session, status.account_id)
+        if author is None or not moderation.is_listed(author):
+            return False
+        return not spam.text_hidden(await spam.current_rules(session), status.text)
+
     async def _announce(
         self,
         session: AsyncSession,
@@ -401,7 +432,11 @@ class StatusActions:
         channels = [channels_for.user(a) for a in holders if a not in muters]
         if via_author_channel(status, author_followers, self.pull_threshold):
             channels.append(channels_for.author(status.account_id))
-        if on_public_streams(status):
+        if on_public_streams(status) and (
+            # A limited author's posts, and posts holding a hidden keyword or domain, stay off
+            # public streams (a deletion still goes out).
+            event == "delete" or await self._publicly_shown(session, status)
+        ):
             channels.append(channels_for.PUBLIC)
             channels.extend(channels_for.hashtag(key) for key in tag_keys)
         publish_on_commit(session, self.broker, channels, message)
@@ -442,6 +477,7 @@ class StatusActions:
             if author is None:
                 raise NotFound()
             parsed = text_rules.parse(change.text)
+            await check_spam_rules(session, author, parsed.links, new_post=False)
             mentioned = await account_store.by_usernames(session, parsed.mentions)
             before = set((await store.mentions_of(session, [status.id])).get(status.id, []))
             after = {a.id for a in mentioned}

@@ -22,10 +22,11 @@ from myna.lib.clock import utcnow
 from myna.lib.errors import NotFound
 from myna.lib.ids import new_id
 from myna.lib.text import parse, tag_key
-from myna.models import Status, TrendKind
+from myna.models import Status, TrendKind, TrendUse
+from myna.policy import moderation
 from myna.policy import visibility as rules
 from myna.policy.access import access_status
-from myna.policy.admins import check_admin
+from myna.policy.moderation import check_staff
 from myna.store import accounts as account_store
 from myna.store import statuses as status_store
 from myna.store import trends as store
@@ -169,9 +170,13 @@ class TrendActions:
         r = self.rules
         last = store.hour_of(now)
         first = last - r.window_hours + 1
-        found = await store.candidates(session, kind, first, last, r.min_accounts, r.candidates)
+        # Limited and suspended accounts move no trend (uses are kept: lifting it counts them).
+        counted = moderation.listed_author_sql(TrendUse.account_id)
+        found = await store.candidates(
+            session, kind, first, last, r.min_accounts, r.candidates, counted
+        )
         targets = list(found)
-        per_hour = await store.accounts_per_hour(session, kind, targets, first, last)
+        per_hour = await store.accounts_per_hour(session, kind, targets, first, last, counted)
         baseline_hours = r.baseline_days * 24
         usual = await store.account_hours(session, kind, targets, first - baseline_hours, first - 1)
         scored = []
@@ -219,7 +224,7 @@ class TrendActions:
         """The caller is an admin (None: the operator, from the CLI) and the target exists;
         a status must also be one the admin may see."""
         if admin_id is not None:
-            check_admin(await account_store.get(session, admin_id))
+            check_staff(await account_store.get(session, admin_id))
         if kind is TrendKind.STATUS and admin_id is not None:
             await access_status(session, admin_id, target_id)
             return

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from myna.container import Container
 from myna.lib.errors import Forbidden, Unauthorized, ValidationFailed
 from myna.models import Account
+from myna.policy import moderation
 from myna.policy import scopes as scope_rules
 from myna.reads.tokens import Caller
 
@@ -53,6 +54,19 @@ def scope(needed: str, *, user: bool = True) -> Callable[[Request], Awaitable[Ca
             raise Forbidden("This action is outside the authorized scopes")
         if user and caller.account is None:
             raise ValidationFailed("This method requires an authenticated user")
+        return caller
+
+    return dependency
+
+
+def staff_scope(needed: str) -> Callable[[Request], Awaitable[Caller]]:
+    """`scope(needed)` for the admin API, and the caller must be a moderator or an admin: a 403
+    before anything else is read, so nobody else learns more than that (the actions check the
+    role again)."""
+
+    async def dependency(request: Request) -> Caller:
+        caller = await scope(needed)(request)
+        moderation.check_staff(caller.account)
         return caller
 
     return dependency

@@ -22,6 +22,7 @@ STATUS = {
     errors.Forbidden: 403,
     errors.Unauthorized: 401,
     errors.Conflict: 409,
+    errors.TooManyRequests: 429,
 }
 
 _HTTP_MESSAGES = {

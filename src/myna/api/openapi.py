@@ -127,6 +127,8 @@ REGISTRATION: dict[str, Schema] = {
     "password": STR,
     "agreement": BOOL,
     "locale": text("zh-CN"),
+    "invite_code": {**STR, "description": "Needed when sign-ups are by invitation"},
+    "reason": {**STR, "description": "Why you want to join, when sign-ups need approval"},
 }
 CREDENTIALS: dict[str, Schema] = {
     "display_name": STR,

@@ -100,7 +100,26 @@ _ACCOUNT_PROPS: dict[str, Schema] = {
     "roles": array(EMPTY),
     "fields": array(EMPTY),
     "verified": {"type": "boolean", "description": "Myna: the account is verified (加V)"},
+    "verified_reason": null(
+        {"type": "string", "description": "Myna: why the account is verified (认证原因)"}
+    ),
+    "limited": {**BOOL, "description": "Present (true) when moderators limited the account"},
+    "suspended": {
+        **BOOL,
+        "description": "Present (true) when the account is suspended: its profile is blank",
+    },
 }
+# Mastodon sends these flags only when they are true.
+_ACCOUNT_OPTIONAL = ("limited", "suspended")
+_ROLE = obj(
+    {
+        "id": STR,
+        "name": STR,
+        "color": STR,
+        "permissions": {**STR, "description": "Mastodon's permission bit flags, in decimal"},
+        "highlighted": BOOL,
+    }
+)
 
 _MEDIA_SIZE = obj({"width": INT, "height": INT, "size": text("640x480"), "aspect": NUM})
 
@@ -151,7 +170,7 @@ COMPONENTS: dict[str, Schema] = {
         description="Every error answer, as on Mastodon",
     ),
     "Empty": EMPTY,
-    "Account": obj(_ACCOUNT_PROPS),
+    "Account": obj(_ACCOUNT_PROPS, optional=_ACCOUNT_OPTIONAL),
     "CredentialAccount": obj(
         {
             **_ACCOUNT_PROPS,
@@ -168,16 +187,9 @@ COMPONENTS: dict[str, Schema] = {
                     "indexable": BOOL,
                 }
             ),
-            "role": obj(
-                {
-                    "id": STR,
-                    "name": STR,
-                    "color": STR,
-                    "permissions": STR,
-                    "highlighted": BOOL,
-                }
-            ),
+            "role": _ROLE,
         },
+        optional=_ACCOUNT_OPTIONAL,
         description="The signed-in account, with its `source` and `role`",
     ),
     "Suggestion": obj(
@@ -394,7 +406,129 @@ COMPONENTS: dict[str, Schema] = {
             "group_key": STR,
             "account": ref("Account"),
             "status": null(ref("Status")),
-        }
+            "report": {
+                "$ref": "#/components/schemas/Report",
+                "description": "On admin.report: the report",
+            },
+        },
+        optional=("report",),
+    ),
+    "Report": obj(
+        {
+            "id": ID,
+            "action_taken": BOOL,
+            "action_taken_at": null(DATETIME),
+            "category": {"type": "string", "enum": ["spam", "legal", "violation", "other"]},
+            "comment": STR,
+            "forwarded": BOOL,
+            "created_at": DATETIME,
+            "status_ids": null(array(ID)),
+            "rule_ids": null(array(ID)),
+            "target_account": ref("Account"),
+        },
+        description="A report, as the account that filed it sees it",
+    ),
+    "AdminAccount": obj(
+        {
+            "id": ID,
+            "username": text("alice"),
+            "domain": null(STR),
+            "created_at": DATETIME,
+            "email": text("alice@example.org"),
+            "ip": null(STR),
+            "ips": array(EMPTY),
+            "locale": null(STR),
+            "invite_request": null(STR),
+            "role": _ROLE,
+            "confirmed": BOOL,
+            "approved": BOOL,
+            "disabled": BOOL,
+            "silenced": BOOL,
+            "suspended": BOOL,
+            "sensitized": BOOL,
+            "account": ref("Account"),
+            "created_by_application_id": null(ID),
+            "invited_by_account_id": null(ID),
+            "verified": BOOL,
+            "verified_reason": null(STR),
+        },
+        description="An account as moderators see it (Mastodon's Admin::Account); `silenced` "
+        "is limited",
+    ),
+    "AdminReport": obj(
+        {
+            "id": ID,
+            "action_taken": BOOL,
+            "action_taken_at": null(DATETIME),
+            "category": {"type": "string", "enum": ["spam", "legal", "violation", "other"]},
+            "comment": STR,
+            "forwarded": BOOL,
+            "created_at": DATETIME,
+            "updated_at": DATETIME,
+            "account": {"type": "object"},
+            "target_account": {"type": "object"},
+            "assigned_account": null({"type": "object"}),
+            "action_taken_by_account": null({"type": "object"}),
+            "statuses": array(ref("Status")),
+            "rules": array(EMPTY),
+            "group_id": null(ID),
+        },
+        description="A report as moderators see it (Mastodon's Admin::Report; the people in "
+        "it are AdminAccounts). A group's owner and admins get the same shape with plain "
+        "Accounts, for reports about posts in their group (`group_id`)",
+    ),
+    "ServerRules": obj(
+        {
+            "registrations": {"type": "string", "enum": ["open", "approval", "invite", "closed"]},
+            "new_account_hours": INT,
+            "new_account_posts_per_hour": INT,
+            "link_blocklist": array(text("spam.example")),
+            "hidden_keywords": array(text("代开发票")),
+            "hidden_domains": array(text("casino.example")),
+        },
+        description="Myna: the server's sign-up mode and spam defences (docs/moderation.md)",
+    ),
+    "EmailDomainBlock": obj(
+        {"id": ID, "domain": text("spam.example"), "created_at": DATETIME, "history": array(EMPTY)},
+        description="Mastodon's Admin::EmailDomainBlock",
+    ),
+    "Invite": obj(
+        {
+            "id": ID,
+            "code": text("Xy3kQ9mZ"),
+            "url": URL,
+            "uses": INT,
+            "max_uses": null(INT),
+            "expires_at": null(DATETIME),
+            "revoked": BOOL,
+            "created_at": DATETIME,
+        },
+        description="Myna: a sign-up invite code",
+    ),
+    "AdminMeasure": obj(
+        {
+            "key": text("new_users"),
+            "unit": null(STR),
+            "total": text("42"),
+            "previous_total": text("30"),
+            "data": array(obj({"date": DATETIME, "value": text("3")})),
+        },
+        description="Figures per day for the admin dashboard (Mastodon's Admin::Measure)",
+    ),
+    "AuditEntry": obj(
+        {
+            "id": ID,
+            "action": text("silence"),
+            "created_at": DATETIME,
+            "actor_id": null(ID),
+            "actor_username": null(text("mod")),
+            "target_type": {"type": "string", "enum": ["account", "report"]},
+            "target_id": ID,
+            "target_label": null(text("@spammer")),
+            "text": STR,
+        },
+        description="Myna: one entry of the moderators' audit log. Names are kept as they "
+        "were; a deleted account's name is blanked",
     ),
     "Conversation": obj(
         {

@@ -35,3 +35,7 @@ class Unauthorized(MynaError):
 
 class Conflict(MynaError):
     """The request conflicts with the current state (409)."""
+
+
+class TooManyRequests(MynaError):
+    """A limit of the server's rules was reached (429); trying later works."""

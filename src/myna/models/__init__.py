@@ -1,6 +1,6 @@
 """SQLAlchemy tables, one module per aggregate. Tables only: no logic, no JSON shapes."""
 
-from myna.models.account import Account
+from myna.models.account import Account, AccountRole
 from myna.models.collection import Bookmark, Pin
 from myna.models.conversation import Conversation, ConversationMember
 from myna.models.discovery import SuggestionDismissal, TagFollow
@@ -20,11 +20,19 @@ from myna.models.im import ImLink
 from myna.models.list import AccountList, ListMember, ListTimelineEntry
 from myna.models.marker import Marker
 from myna.models.media import MediaAttachment
+from myna.models.moderation import (
+    AuditAction,
+    AuditEntry,
+    Report,
+    ReportCategory,
+    ReportStatus,
+)
 from myna.models.notification import Notification, NotificationType
 from myna.models.oauth import OAuthApp, OAuthAppUsage, OAuthCode, OAuthToken
 from myna.models.poll import Poll, PollVote
 from myna.models.relation import Block, Follow, FollowRequest, Mute
 from myna.models.scheduled import ScheduledStatus
+from myna.models.server import EmailDomainBlock, Invite, ServerSetting
 from myna.models.status import (
     Favourite,
     IdempotencyKey,
@@ -41,10 +49,14 @@ from myna.models.webhook import WebhookDelivery, WebhookSubscription
 __all__ = [
     "Account",
     "AccountList",
+    "AccountRole",
+    "AuditAction",
+    "AuditEntry",
     "Block",
     "Bookmark",
     "Conversation",
     "ConversationMember",
+    "EmailDomainBlock",
     "Favourite",
     "Filter",
     "FilterKeyword",
@@ -62,6 +74,7 @@ __all__ = [
     "HomeTimelineEntry",
     "IdempotencyKey",
     "ImLink",
+    "Invite",
     "ListMember",
     "ListTimelineEntry",
     "Marker",
@@ -77,7 +90,11 @@ __all__ = [
     "Pin",
     "Poll",
     "PollVote",
+    "Report",
+    "ReportCategory",
+    "ReportStatus",
     "ScheduledStatus",
+    "ServerSetting",
     "Status",
     "StatusEdit",
     "StatusTag",

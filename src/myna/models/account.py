@@ -1,9 +1,16 @@
+import enum
 from datetime import datetime
 
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from myna.db.base import Base
+
+
+class AccountRole(enum.StrEnum):
+    USER = ""
+    MODERATOR = "moderator"  # reports, account actions, the audit log
+    ADMIN = "admin"  # all of that, plus roles and the server's settings
 
 
 class Account(Base):
@@ -27,7 +34,19 @@ class Account(Base):
     bot: Mapped[bool] = mapped_column(default=False)
     discoverable: Mapped[bool] = mapped_column(default=True)
     verified: Mapped[bool] = mapped_column(default=False)
-    is_admin: Mapped[bool] = mapped_column(default=False)
+    role: Mapped[str] = mapped_column(String(16), default=AccountRole.USER)
+    # Why the account carries its "V" (shown on the profile); "" when it is not verified.
+    verified_reason: Mapped[str] = mapped_column(String(200), default="")
+    # Moderation (policy/moderation.py). Limited: hidden from public places, still seen by
+    # followers. Suspended: nothing of it shows and it cannot sign in; reversible for 30 days.
+    # Disabled: it cannot sign in. Sensitive: its media are always behind a warning.
+    silenced_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    sensitized_at: Mapped[datetime | None] = mapped_column(default=None)
+    # False while a sign-up waits for a moderator's approval; the reason it gave.
+    approved: Mapped[bool] = mapped_column(default=True)
+    sign_up_reason: Mapped[str] = mapped_column(Text, default="")
     locale: Mapped[str] = mapped_column(String(16), default="")
     default_visibility: Mapped[str] = mapped_column(String(16), default="public")
     default_language: Mapped[str] = mapped_column(String(16), default="")

@@ -16,6 +16,8 @@ class NotificationType(enum.StrEnum):
     QUOTE = "quote"
     UPDATE = "update"  # a status one reposted or quoted was edited
     POLL = "poll"  # a poll one voted in or created has ended
+    ADMIN_REPORT = "admin.report"  # to moderators, and a reported group's owner and admins
+    ADMIN_SIGN_UP = "admin.sign_up"  # to moderators: someone signed up
 
 
 class Notification(Base):
@@ -30,5 +32,9 @@ class Notification(Base):
     type: Mapped[str] = mapped_column(String(32))
     status_id: Mapped[int | None] = mapped_column(
         ForeignKey("statuses.id", ondelete="CASCADE"), index=True, default=None
+    )
+    # For admin.report: the report.
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True, default=None
     )
     created_at: Mapped[datetime]

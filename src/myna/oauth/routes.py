@@ -37,6 +37,7 @@ from myna.lib.errors import BadRequest, NotFound
 from myna.models import Account
 from myna.oauth.server import GRANT_TYPES, MynaServer
 from myna.oauth.server import Request as OAuthRequest
+from myna.policy import moderation
 from myna.policy import scopes as scope_rules
 from myna.reads.accounts import AuthorizedApp
 from myna.reads.tokens import Caller
@@ -276,6 +277,7 @@ async def authorize(request: Request) -> Response:
     form = oauth_request.form
     c = _container(request)
     user: Account | None = None
+    refusal: str | None = None
     caller = await web_session.current(request)
     if caller is not None and web_session.csrf_ok(request, form.get("csrf")):
         user = caller.account
@@ -283,6 +285,9 @@ async def authorize(request: Request) -> Response:
         user = await c.account_reads.authenticate(
             form.get("username", ""), form.get("password", "")
         )
+        refusal = moderation.login_refusal(user) if user is not None else None
+        if refusal is not None:
+            user = None
     approved = form.get("decision") == "approve"
     if approved and user is None:
         found = await _run(request, lambda server: _consent_or_error(server, oauth_request, None))
@@ -300,7 +305,7 @@ async def authorize(request: Request) -> Response:
             ],
             signed_in=None,
             csrf="",
-            error="Wrong username or password.",
+            error=refusal or "Wrong username or password.",
             **found,
         )
 

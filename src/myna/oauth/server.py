@@ -28,6 +28,7 @@ from myna.lib import passwords, secrets
 from myna.lib.clock import as_utc, utcnow
 from myna.lib.ids import new_id
 from myna.models import Account, OAuthApp, OAuthCode, OAuthToken
+from myna.policy import moderation
 from myna.policy import scopes as scope_rules
 from myna.store import accounts as account_store
 from myna.store import oauth as store
@@ -154,7 +155,9 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
         if account is None:
             passwords.verify_password(passwords.DUMMY_HASH, password)
             return None
-        return account if passwords.verify_password(account.password_hash, password) else None
+        if not passwords.verify_password(account.password_hash, password):
+            return None
+        return account if moderation.login_refusal(account) is None else None
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
@@ -193,7 +196,10 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code: Code) -> Account | None:
         server: MynaServer = self.server
-        return account_store.get_sync(server.session, authorization_code.row.account_id)
+        account = account_store.get_sync(server.session, authorization_code.row.account_id)
+        if account is None or moderation.login_refusal(account) is not None:
+            return None
+        return account
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):

@@ -42,9 +42,18 @@ FOLLOW = (
 TOP_LEVEL = ("read", "write", "follow", "push", "profile")
 # Moderation (Mastodon's admin API): never implied by `read` or `write`, and useful only to
 # admins' tokens (the endpoints check the account too).
+# `admin:read` and `admin:write` contain Mastodon's granular admin scopes.
 ADMIN = ("admin:read", "admin:write")
+ADMIN_PARTS = ("accounts", "reports")
+ADMIN_GRANULAR = tuple(f"{top}:{part}" for top in ADMIN for part in ADMIN_PARTS)
 ALL: frozenset[str] = frozenset(
-    [*TOP_LEVEL, *(f"read:{s}" for s in READ), *(f"write:{s}" for s in WRITE), *ADMIN]
+    [
+        *TOP_LEVEL,
+        *(f"read:{s}" for s in READ),
+        *(f"write:{s}" for s in WRITE),
+        *ADMIN,
+        *ADMIN_GRANULAR,
+    ]
 )
 DEFAULT = "read"
 
@@ -75,6 +84,8 @@ def expand(scopes: list[str] | str) -> frozenset[str]:
             out.update(f"write:{s}" for s in WRITE)
         elif scope == "follow":
             out.update(FOLLOW)
+        elif scope in ADMIN:
+            out.update(f"{scope}:{part}" for part in ADMIN_PARTS)
     return frozenset(out)
 
 

@@ -12,6 +12,7 @@ import enum
 from sqlalchemy import ColumnElement, and_, exists
 
 from myna.models import Account, Follow, FollowRequest, Mute, SuggestionDismissal
+from myna.policy.moderation import listed_author_sql
 from myna.policy.visibility import not_blocked
 
 # How many of the viewer's followings (the most recent) friends-of-friends counts over: the
@@ -38,6 +39,7 @@ def suggestible_filter(viewer_id: int) -> ColumnElement[bool]:
     return and_(
         Account.id != viewer_id,
         Account.discoverable.is_(True),
+        listed_author_sql(Account.id),
         ~follows,
         ~requested,
         not_blocked(viewer_id, Account.id),

@@ -20,6 +20,10 @@ that list and follows the author. Being mentioned in it grants nothing (a mentio
 gets nothing, not even the notification), and it can never be reposted or quoted. Deleting the
 list, or taking V out of it, takes the status away from V.
 
+Nothing of a suspended author shows to anyone (policy/moderation.py): the rule starts with
+that. A limited author's statuses keep this rule, but leave public places (`Rules.listed`,
+`listed_filter`) for all but the author's followers.
+
 Mutes do not hide a status from a direct look-up (as on Mastodon); they hide it from
 timelines, tag pages and notifications: `timeline_filter` adds them.
 """
@@ -32,8 +36,9 @@ from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, exists, false
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.orm.util import AliasedClass
 
-from myna.models import Block, Follow, ListMember, Mention, Mute, Status, Visibility
+from myna.models import Account, Block, Follow, ListMember, Mention, Mute, Status, Visibility
 from myna.policy.groups import is_member_sql, is_public_group_sql
+from myna.policy.moderation import listed_author_sql, shown_author_sql
 
 OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
 # Only open statuses can be reposted or quoted: a repost must never widen an audience.
@@ -54,6 +59,8 @@ class Facts:
     group_public: bool = False
     # For list-audience statuses: the viewer is a member of the status's list.
     in_list: bool = False
+    # The author is not suspended (a suspended author's statuses show to nobody).
+    author_shown: bool = True
 
 
 def may_see(viewer_id: int | None, status: Status, facts: Facts) -> bool:
@@ -73,6 +80,8 @@ def may_see_parts(
 ) -> bool:
     """The rule, for callers that hold a status's author, visibility and list but not the row
     (the streaming server filtering a broker message)."""
+    if not facts.author_shown:
+        return False
     if visibility == Visibility.GROUP:
         if viewer_id is not None and facts.blocked_either_way:
             return False
@@ -110,9 +119,13 @@ def _own_rule(
     table: type[Status] | AliasedClass[Status], viewer_id: Viewer | None
 ) -> ColumnElement[bool]:
     in_group = table.visibility == Visibility.GROUP
+    shown = shown_author_sql(table.account_id)
     if viewer_id is None:
         # A list-audience status is followers-only, never OPEN: anonymous viewers see none.
-        return or_(table.visibility.in_(OPEN), and_(in_group, is_public_group_sql(table.group_id)))
+        return and_(
+            shown,
+            or_(table.visibility.in_(OPEN), and_(in_group, is_public_group_sql(table.group_id))),
+        )
     follows = exists().where(
         Follow.account_id == viewer_id, Follow.target_account_id == table.account_id
     )
@@ -123,6 +136,7 @@ def _own_rule(
         ListMember.list_id == table.list_id, ListMember.account_id == viewer_id
     )
     return and_(
+        shown,
         ~blocked_between(viewer_id, table.account_id),
         or_(
             and_(in_group, group_ok),
@@ -201,24 +215,58 @@ class Rules:
     viewer_id: int | None
     visible: ColumnElement[bool]
     timeline: ColumnElement[bool]
+    # What public places (the public timeline, tag pages, search) list for this viewer.
+    listed: ColumnElement[bool]
     params: dict[str, Any] = field(default_factory=dict)
 
 
 @cache
-def _prebuilt(anonymous: bool) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+def _prebuilt(
+    anonymous: bool,
+) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
     viewer = None if anonymous else bindparam(VIEWER, type_=BigInteger, required=True)
-    return visible_filter(viewer), timeline_filter(viewer)
+    return visible_filter(viewer), timeline_filter(viewer), listed_for(viewer)
 
 
 def rules_for(viewer_id: int | None) -> Rules:
-    visible, timeline = _prebuilt(viewer_id is None)
+    visible, timeline, listed = _prebuilt(viewer_id is None)
     params = {} if viewer_id is None else {VIEWER: viewer_id}
-    return Rules(viewer_id, visible, timeline, params)
+    return Rules(viewer_id, visible, timeline, listed, params)
+
+
+def limited_author_ok(viewer_id: Viewer | None) -> ColumnElement[bool]:
+    """SQL over `Status`: its author is not limited, or the viewer is the author or follows
+    them (a limited account's posts stay with its own audience)."""
+    if viewer_id is None:
+        return listed_author_sql(Status.account_id)
+    follows = exists().where(
+        Follow.account_id == viewer_id, Follow.target_account_id == Status.account_id
+    )
+    return or_(listed_author_sql(Status.account_id), Status.account_id == viewer_id, follows)
+
+
+def listed_account_for(viewer_id: Viewer | None) -> ColumnElement[bool]:
+    """SQL over `Account`: the account shows in public lists (search, suggestions) to the
+    viewer: it is not suspended, and not limited unless the viewer is it or follows it."""
+    if viewer_id is None:
+        return listed_author_sql(Account.id)
+    follows = exists().where(Follow.account_id == viewer_id, Follow.target_account_id == Account.id)
+    return and_(
+        shown_author_sql(Account.id),
+        or_(listed_author_sql(Account.id), Account.id == viewer_id, follows),
+    )
+
+
+def listed_for(viewer_id: Viewer | None) -> ColumnElement[bool]:
+    """SQL: statuses that belong in public places (public timeline, tag pages) for the viewer:
+    public ones, by authors who are not limited (unless the viewer follows them)."""
+    return and_(Status.visibility.in_(LISTED), limited_author_ok(viewer_id))
 
 
 def listed_filter() -> ColumnElement[bool]:
-    """SQL: statuses that belong in public places (public timeline, tag pages)."""
-    return Status.visibility.in_(LISTED)
+    """SQL: statuses that belong in public places whoever looks (the hot lists): public ones
+    by authors neither limited nor suspended."""
+    return and_(Status.visibility.in_(LISTED), listed_author_sql(Status.account_id))
 
 
 def counts_in_trends(status: Status) -> bool:

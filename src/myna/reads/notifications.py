@@ -1,7 +1,7 @@
 """Notifications as their recipient may see them: a notification about a status the recipient
 can no longer see, or from an account they blocked or muted, is not shown or counted."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,16 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myna.db.database import Database
 from myna.lib.errors import NotFound
 from myna.lib.paging import Page
-from myna.models import Account, Block, Mute, Notification, Status
+from myna.models import Account, Block, Follow, Mute, Notification, NotificationType, Report, Status
 from myna.policy.filters import LOOKUP, NOTIFICATIONS
+from myna.policy.moderation import listed_author_sql, shown_author_sql
 from myna.policy.visibility import visible_filter
 from myna.reads.bundle import StatusBundle, load_statuses
 from myna.store import accounts as account_store
 from myna.store import markers as marker_store
+from myna.store import moderation as moderation_store
 from myna.store import notifications as store
 from myna.store import statuses as status_store
 
 UNREAD_LIMIT = 1000
+STAFF_TYPES = (NotificationType.ADMIN_REPORT, NotificationType.ADMIN_SIGN_UP)
 
 
 @dataclass
@@ -28,14 +31,29 @@ class NotificationPage:
     statuses: StatusBundle
     # The page's ids before anything was left out of it: what the Link header pages from.
     cursor_ids: list[int]
+    # admin.report notifications: their reports, and the posts each points at.
+    reports: dict[int, Report] = field(default_factory=dict)
+    report_status_ids: dict[int, list[int]] = field(default_factory=dict)
 
 
 def _shown(viewer_id: int) -> list[ColumnElement[bool]]:
     status_visible = exists(
         select(Status.id).where(Status.id == Notification.status_id, visible_filter(viewer_id))
     )
+    # A limited account reaches only its followers (as on Mastodon); moderators still hear
+    # of the reports and sign-ups of limited accounts.
+    limited_ok = or_(
+        listed_author_sql(Notification.from_account_id),
+        Notification.type.in_(STAFF_TYPES),
+        exists().where(
+            Follow.account_id == viewer_id,
+            Follow.target_account_id == Notification.from_account_id,
+        ),
+    )
     return [
         or_(Notification.status_id.is_(None), status_visible),
+        shown_author_sql(Notification.from_account_id),
+        limited_ok,
         ~exists().where(
             or_(
                 and_(
@@ -97,18 +115,25 @@ class NotificationReads:
         status_ids = {n.status_id for n in rows if n.status_id is not None}
         statuses = await status_store.get_many(session, status_ids)
         bundle = await load_statuses(session, viewer_id, list(statuses.values()), context)
-        accounts = await account_store.get_many(session, {n.from_account_id for n in rows})
+        report_ids = {n.report_id for n in rows if n.report_id is not None}
+        reports = await moderation_store.get_reports(session, report_ids)
+        account_ids = {n.from_account_id for n in rows}
+        account_ids.update(r.target_account_id for r in reports.values())
+        accounts = await account_store.get_many(session, account_ids)
         kept = [
             n
             for n in rows
             if n.from_account_id in accounts
             and (n.status_id is None or any(s.id == n.status_id for s in bundle.statuses))
+            and (n.report_id is None or n.report_id in reports)
         ]
         return NotificationPage(
             notifications=kept,
             accounts=accounts,
             statuses=bundle,
             cursor_ids=[n.id for n in rows],
+            reports=reports,
+            report_status_ids=await moderation_store.status_ids_of(session, reports),
         )
 
     async def unread_count(self, viewer_id: int) -> int:

@@ -17,7 +17,7 @@ suggestions (policy/suggestions.py), not out of a search for its name.
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.backends.search import Hit, SearchIndex, Window
@@ -27,9 +27,10 @@ from myna.lib.clock import utcnow
 from myna.lib.ids import id_to_ms
 from myna.lib.text import tag_key
 from myna.models import Account, Follow, Status
+from myna.policy import spam
 from myna.policy.filters import PUBLIC
-from myna.policy.search import searchable
-from myna.policy.visibility import not_blocked, rules_for
+from myna.policy.search import account_searchable, searchable
+from myna.policy.visibility import rules_for
 from myna.reads.bundle import StatusBundle, load_statuses
 from myna.reads.tags import TagView, tag_views
 from myna.store import search as store
@@ -105,7 +106,10 @@ class SearchReads:
         if match is None:
             return []
         rule = searchable(viewer_id)
-        where: list[ColumnElement[bool]] = [rule.where]
+        hidden_ok = spam.publicly_shown_sql(await spam.current_rules(session))
+        if viewer_id is not None:
+            hidden_ok = or_(hidden_ok, Status.account_id == viewer_id)
+        where: list[ColumnElement[bool]] = [rule.where, hidden_ok]
         if query.account_id is not None:
             where.append(Status.account_id == query.account_id)
         window = Window(SCAN, CANDIDATES, max_id=query.max_id, min_id=query.min_id)
@@ -128,7 +132,7 @@ class SearchReads:
         match = search_text.query(query.q)
         if not prefix and match is None:
             return []
-        where: list[ColumnElement[bool]] = [not_blocked(viewer_id, Account.id)]
+        where: list[ColumnElement[bool]] = [account_searchable(viewer_id)]
         if query.following:
             if viewer_id is None:
                 return []

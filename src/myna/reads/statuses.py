@@ -10,6 +10,7 @@ from myna.db.database import Database
 from myna.lib.paging import Page
 from myna.lib.text import tag_key
 from myna.models import Account, Favourite, Status, StatusTag
+from myna.policy import spam
 from myna.policy import visibility as rules
 from myna.policy.access import access_account, access_status
 from myna.policy.audience import home_pulls
@@ -120,7 +121,8 @@ class StatusReads:
         async with self.db.session() as session:
             prebuilt = rules.rules_for(viewer_id)
             where = [
-                rules.listed_filter(),
+                prebuilt.listed,
+                spam.publicly_shown_sql(await spam.current_rules(session)),
                 prebuilt.timeline,
                 Status.reblog_of_id.is_(None),
                 (Status.in_reply_to_id.is_(None))
@@ -139,7 +141,8 @@ class StatusReads:
             prebuilt = rules.rules_for(viewer_id)
             where = [
                 Status.id.in_(select(StatusTag.status_id).where(StatusTag.tag_id == tag.id)),
-                rules.listed_filter(),
+                prebuilt.listed,
+                spam.publicly_shown_sql(await spam.current_rules(session)),
                 prebuilt.timeline,
                 Status.reblog_of_id.is_(None),
             ]

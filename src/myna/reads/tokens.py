@@ -6,6 +6,7 @@ from myna.db.database import Database
 from myna.lib import secrets
 from myna.lib.clock import as_utc, utcnow
 from myna.models import Account, OAuthApp, OAuthToken
+from myna.policy import moderation
 from myna.policy import scopes as scope_rules
 from myna.store import oauth as store
 
@@ -39,6 +40,8 @@ class TokenReads:
             return None
         if token.account_id is not None and account is None:
             return None  # its account is gone
+        if account is not None and moderation.login_refusal(account) is not None:
+            return None  # suspended, disabled or awaiting approval: its tokens stop working
         return Caller(
             token=token, app=app, account=account, scopes=scope_rules.expand(token.scopes)
         )

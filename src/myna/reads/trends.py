@@ -8,9 +8,10 @@ from myna.db.database import Database
 from myna.lib.clock import utcnow
 from myna.lib.errors import NotFound
 from myna.models import Account, TrendKind
+from myna.policy import spam
 from myna.policy import visibility as rules
-from myna.policy.admins import check_admin
 from myna.policy.filters import PUBLIC
+from myna.policy.moderation import check_staff
 from myna.reads.bundle import StatusBundle, load_statuses
 from myna.reads.tags import TagDay, TagView, history_of, tag_views
 from myna.store import statuses as status_store
@@ -45,9 +46,14 @@ class TrendReads:
     ) -> list[TagView]:
         """The trending tags; with a viewer, each says whether the viewer follows it."""
         async with self.db.session() as session:
-            ids = await store.ranking(session, TrendKind.TAG, offset, limit)
+            server_rules = await spam.current_rules(session)
+            ids = await store.ranking(session, TrendKind.TAG, 0, self.size)
             found = await store.tags_by_ids(session, ids)
-            tags = [found[i] for i in ids if i in found]
+            shown = [found[i] for i in ids if i in found]
+            # Tags holding a hidden keyword do not trend (offset counts in what is shown).
+            tags = [t for t in shown if not spam.tag_hidden(server_rules, t.name)]
+            tags = tags[offset : offset + limit]
+            ids = [t.id for t in tags]
             following = (
                 None
                 if viewer_id is None
@@ -57,9 +63,12 @@ class TrendReads:
 
     async def links(self, offset: int, limit: int, now: datetime | None = None) -> list[LinkView]:
         async with self.db.session() as session:
-            ids = await store.ranking(session, TrendKind.LINK, offset, limit)
+            server_rules = await spam.current_rules(session)
+            ids = await store.ranking(session, TrendKind.LINK, 0, self.size)
             found = await store.links_by_ids(session, ids)
-            kept = [i for i in ids if i in found]
+            kept = [
+                i for i in ids if i in found and not spam.link_hidden(server_rules, found[i].url)
+            ][offset : offset + limit]
             history = await history_of(session, TrendKind.LINK, kept, now or utcnow())
             return [LinkView(id=i, url=found[i].url, history=history[i]) for i in kept]
 
@@ -69,15 +78,17 @@ class TrendReads:
         async with self.db.session() as session:
             ids = await store.ranking(session, TrendKind.STATUS, 0, self.size)
             prebuilt = rules.rules_for(viewer_id)
-            found = await status_store.get_many(
-                session, ids, prebuilt.timeline & rules.listed_filter(), prebuilt.params
+            server_rules = await spam.current_rules(session)
+            shown = (
+                prebuilt.timeline & rules.listed_filter() & spam.publicly_shown_sql(server_rules)
             )
+            found = await status_store.get_many(session, ids, shown, prebuilt.params)
             ordered = [found[i] for i in ids if i in found][offset : offset + limit]
             return await load_statuses(session, viewer_id, ordered, PUBLIC)
 
     async def admin_tags(self, admin: Account, now: datetime | None = None) -> list[AdminTagView]:
         """For admins: the ranked tags and the hidden ones, each marked."""
-        check_admin(admin)
+        check_staff(admin)
         async with self.db.session() as session:
             ranked = await store.ranking(session, TrendKind.TAG, 0, self.size, include_hidden=True)
             hidden = await store.hidden(session, TrendKind.TAG)
@@ -90,7 +101,7 @@ class TrendReads:
     async def admin_tag(
         self, admin: Account, tag_id: int, now: datetime | None = None
     ) -> AdminTagView:
-        check_admin(admin)
+        check_staff(admin)
         async with self.db.session() as session:
             found = await store.tags_by_ids(session, [tag_id])
             if tag_id not in found:
@@ -102,7 +113,7 @@ class TrendReads:
     async def admin_link(
         self, admin: Account, link_id: int, now: datetime | None = None
     ) -> LinkView:
-        check_admin(admin)
+        check_staff(admin)
         async with self.db.session() as session:
             found = await store.links_by_ids(session, [link_id])
             if link_id not in found:

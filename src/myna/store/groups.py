@@ -14,6 +14,7 @@ from myna.models import (
     GroupInvite,
     GroupMember,
     GroupRequest,
+    GroupRole,
     Status,
 )
 from myna.store.paging import newest_first, paged
@@ -96,6 +97,24 @@ async def role(session: AsyncSession, group_id: int, account_id: int) -> str | N
 
 async def member_ids(session: AsyncSession, group_id: int) -> list[int]:
     stmt = select(GroupMember.account_id).where(GroupMember.group_id == group_id)
+    return list(await session.scalars(stmt))
+
+
+async def manager_ids(session: AsyncSession, group_id: int) -> list[int]:
+    """The group's owner and admins."""
+    stmt = select(GroupMember.account_id).where(
+        GroupMember.group_id == group_id,
+        GroupMember.role.in_((GroupRole.OWNER, GroupRole.ADMIN)),
+    )
+    return list(await session.scalars(stmt))
+
+
+async def managed_group_ids(session: AsyncSession, account_id: int) -> list[int]:
+    """The groups the account owns or administers."""
+    stmt = select(GroupMember.group_id).where(
+        GroupMember.account_id == account_id,
+        GroupMember.role.in_((GroupRole.OWNER, GroupRole.ADMIN)),
+    )
     return list(await session.scalars(stmt))
 
 

@@ -248,3 +248,13 @@ async def replies_to(
         return []
     stmt = select(Status).where(Status.in_reply_to_id.in_(ids), visible).order_by(Status.id)
     return list(await session.scalars(stmt))
+
+
+async def count_by_author_since(session: AsyncSession, account_id: int, since: datetime) -> int:
+    """The account's statuses (reposts included) posted since `since`."""
+    stmt = (
+        select(func.count())
+        .select_from(Status)
+        .where(Status.account_id == account_id, Status.created_at >= since)
+    )
+    return int(await session.scalar(stmt) or 0)

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,15 +66,23 @@ async def forget_target(session: AsyncSession, kind: str, target_id: int) -> Non
 
 
 async def candidates(
-    session: AsyncSession, kind: str, first_hour: int, last_hour: int, min_accounts: int, limit: int
+    session: AsyncSession,
+    kind: str,
+    first_hour: int,
+    last_hour: int,
+    min_accounts: int,
+    limit: int,
+    counted: ColumnElement[bool],
 ) -> dict[int, int]:
     """Targets used by at least `min_accounts` distinct accounts in the window (the most
-    first, at most `limit`): target -> distinct accounts. Hidden targets are ranked too (an
+    first, at most `limit`): target -> distinct accounts. Only uses `counted` keeps count (the
+    caller's rule: not those of limited or suspended accounts). Hidden targets are ranked too (an
     admin sees where they stand, and approving one shows it at once); reads leave them out."""
     n = func.count(func.distinct(TrendUse.account_id))
     stmt = (
         select(TrendUse.target_id, n)
         .where(TrendUse.hour >= first_hour, TrendUse.hour <= last_hour, TrendUse.kind == kind)
+        .where(counted)
         .group_by(TrendUse.target_id)
         .having(n >= min_accounts)
         .order_by(n.desc(), TrendUse.target_id)
@@ -84,16 +92,22 @@ async def candidates(
 
 
 async def accounts_per_hour(
-    session: AsyncSession, kind: str, targets: Sequence[int], first_hour: int, last_hour: int
+    session: AsyncSession,
+    kind: str,
+    targets: Sequence[int],
+    first_hour: int,
+    last_hour: int,
+    counted: ColumnElement[bool],
 ) -> dict[int, dict[int, int]]:
-    """target -> hour -> distinct accounts (rows), for the hours from first to last."""
+    """target -> hour -> distinct accounts (rows), for the hours from first to last; only
+    the uses `counted` keeps, as in `candidates`."""
     out: dict[int, dict[int, int]] = defaultdict(dict)
     if not targets:
         return out
     stmt = (
         select(TrendUse.target_id, TrendUse.hour, func.count())
         .where(TrendUse.kind == kind, TrendUse.target_id.in_(targets))
-        .where(TrendUse.hour >= first_hour, TrendUse.hour <= last_hour)
+        .where(TrendUse.hour >= first_hour, TrendUse.hour <= last_hour, counted)
         .group_by(TrendUse.target_id, TrendUse.hour)
     )
     for target, hour, count in await session.execute(stmt):

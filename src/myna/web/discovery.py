@@ -15,7 +15,7 @@ from starlette.responses import Response
 from myna.lib.errors import NotFound, ValidationFailed
 from myna.lib.paging import Page
 from myna.models import Account, TrendKind
-from myna.policy.admins import is_admin
+from myna.policy.moderation import is_staff
 from myna.reads.bundle import StatusBundle
 from myna.reads.search import ACCOUNTS, HASHTAGS, STATUSES, SearchQuery
 from myna.reads.suggestions import Suggestion
@@ -104,7 +104,7 @@ async def hot(request: Request) -> Response:
     topics: list[TagView] = []
     hidden: list[TagView] = []
     bundle: StatusBundle | None = None
-    admin = is_admin(viewer)
+    admin = is_staff(viewer)
     if tab == "topics":
         topics = await c.trend_reads.tags(0, HOT_SIZE)
         if admin and viewer is not None:  # and what admins hid, to show again

@@ -26,6 +26,7 @@ from jinja2.runtime import Context
 from myna.lib.clock import as_utc, utcnow
 from myna.lib.text import written_tag
 from myna.models import Account, Status
+from myna.policy.moderation import is_staff
 from myna.policy.pins import why_not_pinnable
 from myna.policy.visibility import shareable
 from myna.reads.accounts import profile_pictures
@@ -140,6 +141,7 @@ def environment(locale: str) -> Environment:
     env.globals["avatar_url"] = _avatar_url
     env.globals["header_url"] = _header_url
     env.globals["sparkline"] = sparkline
+    env.globals["is_staff"] = is_staff
     env.globals["tag_text"] = written_tag
     env.globals["locale"] = locale
     env.globals["html_lang"] = locale.replace("_", "-")

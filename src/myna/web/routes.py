@@ -10,12 +10,14 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from myna.actions.accounts import Registration, RegistrationRejected
+from myna.actions.accounts import SIGN_UP_REASON_MAX, Registration, RegistrationRejected
 from myna.backends.ratelimit import Bucket
 from myna.lib import passwords
+from myna.lib.errors import MynaError
 from myna.lib.ids import parse_id
 from myna.lib.paging import Page
 from myna.models import Account
+from myna.policy import moderation
 from myna.web import i18n, render, session
 from myna.web.render import WebRoute
 from myna.web.session import WEB_APP_NAME, WEB_SCOPES
@@ -32,10 +34,18 @@ def _problems(
     request: Request,
 ) -> tuple[dict[str, str], dict[tuple[str, str], str], dict[str, str]]:
     _ = render.translator(request)
-    fields = {"username": _("Username"), "email": _("E-mail"), "password": _("Password")}
+    fields = {
+        "username": _("Username"),
+        "email": _("E-mail"),
+        "password": _("Password"),
+        "invite_code": _("Invite code"),
+        "reason": _("Why you want to join"),
+    }
     special = {
         ("username", "ERR_INVALID"): _("Username may use only letters, digits and _ (at most 30)"),
         ("agreement", "ERR_ACCEPTED"): _("Please accept the rules of this server"),
+        ("email", "ERR_BLOCKED"): _("Sign-ups from this e-mail domain are not accepted"),
+        ("invite_code", "ERR_INVALID"): _("This invite code is not valid, used up or expired"),
     }
     problems = {
         "ERR_BLANK": _("can't be blank"),
@@ -71,11 +81,13 @@ async def landing(request: Request, status: int = 200, **context: Any) -> HTMLRe
     c = session.container(request)
     # What is being said here now: the newest public posts, as anyone may read them.
     latest = await c.status_reads.public(None, Page(limit=LANDING_POSTS))
+    sign_up = await c.server_reads.sign_up()
     return await render.render(
         request,
         "landing.html",
         status,
-        registrations_open=c.settings.registrations_open,
+        registrations_open=sign_up.enabled,
+        sign_up=sign_up,
         latest=latest,
         hot=await c.trend_reads.tags(0, LANDING_TOPICS),
         **context,
@@ -118,7 +130,7 @@ async def sign_up(request: Request) -> Response:
     if await render.caller(request) is not None:
         return render.redirect("/")
     form = await render.form(request)
-    if not c.settings.registrations_open:
+    if not (await c.server_reads.sign_up()).enabled:
         return await landing(
             request, 403, sign_up_error=_("Registrations are closed on this server.")
         )
@@ -136,6 +148,8 @@ async def sign_up(request: Request) -> Response:
     values = {
         "username": render.text(form, "username").strip(),
         "email": render.text(form, "email").strip(),
+        "invite_code": render.text(form, "invite_code").strip()[:100],
+        "reason": render.text(form, "reason").strip()[:SIGN_UP_REASON_MAX],
     }
     registration = Registration(
         username=values["username"],
@@ -143,13 +157,36 @@ async def sign_up(request: Request) -> Response:
         password=render.text(form, "password"),
         locale=render.locale_of(request),
         agreement=bool(form.get("agreement")),
+        invite_code=values["invite_code"],
+        reason=values["reason"],
     )
     try:
         account = await c.account_actions.do_register(registration)
     except RegistrationRejected as rejected:
         errors = {field: _problem(request, field, code) for field, code in rejected.details.items()}
         return await landing(request, 422, errors=errors, values=values)
+    except MynaError as refused:  # an invite-only server without a code, a closed one
+        return await landing(
+            request, 422, sign_up_error=render.refusal(request, refused.message), values=values
+        )
+    if not account.approved:
+        return await landing(
+            request,
+            202,
+            sign_up_notice=_(
+                "Thank you! A moderator will look at your sign-up; you can sign in once it "
+                "is approved."
+            ),
+        )
     return await _signed_in(request, account, render.text(form, "next"))
+
+
+@router.get("/invite/{code}")
+async def invite_page(request: Request, code: str) -> Response:
+    """An invite link: the sign-up form with its code filled in."""
+    if await render.caller(request) is not None:
+        return render.redirect("/")
+    return await landing(request, values={"invite_code": code.strip()[:100]})
 
 
 @router.post("/auth/sign_in")
@@ -159,11 +196,12 @@ async def sign_in(request: Request) -> Response:
     login = render.text(form, "login").strip()
     reads = session.container(request).account_reads
     account = await reads.authenticate(login, render.text(form, "password"))
-    if account is None:
+    refusal = moderation.login_refusal(account) if account is not None else None
+    if account is None or refusal is not None:
         return await landing(
             request,
-            401,
-            sign_in_error=_("Wrong username, e-mail or password."),
+            401 if account is None else 403,
+            sign_in_error=_(refusal or "Wrong username, e-mail or password."),
             login=login,
             next=render.local_path(render.text(form, "next"), ""),
         )

@@ -5,7 +5,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from myna.actions.accounts import Registration
+from myna.actions.accounts import SIGN_UP_REASON_MAX, Registration
 from myna.api.deps import (
     account_of,
     base_url,
@@ -84,7 +84,7 @@ async def register(
     request: Request, caller: Caller = Depends(scope("write:accounts", user=False))
 ) -> Response:
     c = container(request)
-    if not c.settings.registrations_open:
+    if not (await c.server_reads.sign_up()).enabled:
         raise Forbidden("Registrations are closed")
     if caller.account is not None:
         raise Forbidden("Signed-in users cannot register accounts")
@@ -95,6 +95,8 @@ async def register(
         password=params.text("password", max_length=2000) or "",
         locale=params.text("locale", max_length=16) or "",
         agreement=bool(params.flag("agreement", default=False)),
+        invite_code=params.text("invite_code", max_length=100) or "",
+        reason=params.text("reason", max_length=SIGN_UP_REASON_MAX * 4) or "",
     )
     account = await c.account_actions.do_register(reg)
     token, raw = await c.app_actions.do_issue_token(caller.app.id, account.id, caller.token.scopes)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from myna.api.deps import account_of, base_url, container, scope
+from myna.api.deps import account_of, base_url, container, staff_scope
 from myna.api.mastodon.statuses import render_one
 from myna.api.mastodon.trends import render_link
 from myna.api.openapi import doc
@@ -43,7 +43,7 @@ def render_admin_tag(view: AdminTagView, base: str) -> dict[str, Any]:
         errors=ADMIN_ONLY,
     ),
 )
-async def admin_tags(request: Request, caller: Caller = Depends(scope(READ))) -> Response:
+async def admin_tags(request: Request, caller: Caller = Depends(staff_scope(READ))) -> Response:
     found = await container(request).trend_reads.admin_tags(account_of(caller))
     base = base_url(request)
     return json_response([render_admin_tag(view, base) for view in found])
@@ -62,7 +62,7 @@ async def _tag_review(request: Request, caller: Caller, raw_id: str, hide: bool)
     **doc("Admins: hide a tag from the trends", returns="AdminTag", scope=WRITE, errors=ADMIN_ONLY),
 )
 async def reject_tag(
-    request: Request, tag_id: str, caller: Caller = Depends(scope(WRITE))
+    request: Request, tag_id: str, caller: Caller = Depends(staff_scope(WRITE))
 ) -> Response:
     return await _tag_review(request, caller, tag_id, hide=True)
 
@@ -72,7 +72,7 @@ async def reject_tag(
     **doc("Admins: let a tag trend again", returns="AdminTag", scope=WRITE, errors=ADMIN_ONLY),
 )
 async def approve_tag(
-    request: Request, tag_id: str, caller: Caller = Depends(scope(WRITE))
+    request: Request, tag_id: str, caller: Caller = Depends(staff_scope(WRITE))
 ) -> Response:
     return await _tag_review(request, caller, tag_id, hide=False)
 
@@ -91,7 +91,7 @@ async def _link_review(request: Request, caller: Caller, raw_id: str, hide: bool
     ),
 )
 async def reject_link(
-    request: Request, link_id: str, caller: Caller = Depends(scope(WRITE))
+    request: Request, link_id: str, caller: Caller = Depends(staff_scope(WRITE))
 ) -> Response:
     return await _link_review(request, caller, link_id, hide=True)
 
@@ -101,7 +101,7 @@ async def reject_link(
     **doc("Admins: let a link trend again", returns="TrendLink", scope=WRITE, errors=ADMIN_ONLY),
 )
 async def approve_link(
-    request: Request, link_id: str, caller: Caller = Depends(scope(WRITE))
+    request: Request, link_id: str, caller: Caller = Depends(staff_scope(WRITE))
 ) -> Response:
     return await _link_review(request, caller, link_id, hide=False)
 
@@ -120,7 +120,7 @@ async def _status_review(request: Request, caller: Caller, raw_id: str, hide: bo
     ),
 )
 async def reject_status(
-    request: Request, status_id: str, caller: Caller = Depends(scope(WRITE))
+    request: Request, status_id: str, caller: Caller = Depends(staff_scope(WRITE))
 ) -> Response:
     return await _status_review(request, caller, status_id, hide=True)
 
@@ -130,6 +130,6 @@ async def reject_status(
     **doc("Admins: let a status trend again", returns="Status", scope=WRITE, errors=ADMIN_ONLY),
 )
 async def approve_status(
-    request: Request, status_id: str, caller: Caller = Depends(scope(WRITE))
+    request: Request, status_id: str, caller: Caller = Depends(staff_scope(WRITE))
 ) -> Response:
     return await _status_review(request, caller, status_id, hide=False)

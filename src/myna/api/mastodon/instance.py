@@ -64,6 +64,7 @@ def _configuration(settings: Settings) -> dict[str, Any]:
 @router.get("/api/v1/instance/", include_in_schema=False)
 async def instance_v1(request: Request) -> Response:
     settings = container(request).settings
+    sign_up = await container(request).server_reads.sign_up()
     base = base_url(request)
     return json_response(
         {
@@ -77,9 +78,9 @@ async def instance_v1(request: Request) -> Response:
             "stats": {"user_count": 0, "status_count": 0, "domain_count": 0},
             "thumbnail": None,
             "languages": ["zh", "en"],
-            "registrations": settings.registrations_open,
-            "approval_required": False,
-            "invites_enabled": False,
+            "registrations": sign_up.enabled,
+            "approval_required": sign_up.approval_required,
+            "invites_enabled": sign_up.invite_required,
             "configuration": _configuration(settings),
             "contact_account": None,
             "rules": [],
@@ -91,6 +92,7 @@ async def instance_v1(request: Request) -> Response:
 @router.get("/api/v2/instance/", include_in_schema=False)
 async def instance_v2(request: Request) -> Response:
     settings = container(request).settings
+    sign_up = await container(request).server_reads.sign_up()
     base = base_url(request)
     configuration = _configuration(settings)
     configuration["urls"] = {"streaming": base.replace("http", "ws", 1), "status": None}
@@ -108,8 +110,8 @@ async def instance_v2(request: Request) -> Response:
             "languages": ["zh", "en"],
             "configuration": configuration,
             "registrations": {
-                "enabled": settings.registrations_open,
-                "approval_required": False,
+                "enabled": sign_up.enabled,
+                "approval_required": sign_up.approval_required,
                 "message": None,
                 "url": None,
             },

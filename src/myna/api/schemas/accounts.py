@@ -6,7 +6,7 @@ from myna.api.schemas.enums import visibility_to_wire
 from myna.api.schemas.media import MediaUrl
 from myna.lib.clock import iso
 from myna.lib.html import render_plain
-from myna.models import Account
+from myna.models import Account, AccountRole
 from myna.reads.accounts import profile_pictures
 from myna.store.relations import Relations
 
@@ -54,7 +54,22 @@ def render_account(
         "roles": [],
         "fields": [],
         "verified": account.verified,
+        # Myna: why the account carries its "V" (Weibo's 认证原因)
+        "verified_reason": account.verified_reason or None,
     }
+    # Mastodon's flags, present when true. Nothing of a suspended account's profile shows.
+    if account.silenced_at is not None:
+        out["limited"] = True
+    if account.suspended_at is not None:
+        out.update(
+            suspended=True,
+            display_name="",
+            note="",
+            followers_count=0,
+            following_count=0,
+            statuses_count=0,
+            last_status_at=None,
+        )
     if source:
         out["source"] = {
             "note": account.note,
@@ -67,14 +82,27 @@ def render_account(
             "discoverable": account.discoverable,
             "indexable": account.discoverable,
         }
-        out["role"] = {
-            "id": "1" if account.is_admin else "0",
-            "name": "Admin" if account.is_admin else "",
-            "color": "",
-            "permissions": "1" if account.is_admin else "0",
-            "highlighted": account.is_admin,
-        }
+        out["role"] = render_role(account.role)
     return out
+
+
+# Mastodon's Role entity. Permissions are its bit flags: administrator (1) implies them all; a
+# moderator may view the dashboard (8) and the audit log (4), and manage reports (16),
+# hashtags and trends (256) and users (1024).
+ROLES: dict[str, dict[str, Any]] = {
+    AccountRole.USER: {"id": "0", "name": "", "permissions": "0", "highlighted": False},
+    AccountRole.MODERATOR: {
+        "id": "1",
+        "name": "Moderator",
+        "permissions": str(4 | 8 | 16 | 256 | 1024),
+        "highlighted": True,
+    },
+    AccountRole.ADMIN: {"id": "2", "name": "Admin", "permissions": "1", "highlighted": True},
+}
+
+
+def render_role(role: str) -> dict[str, Any]:
+    return {**ROLES.get(role, ROLES[AccountRole.USER]), "color": ""}
 
 
 def render_relationship(target_id: int, rel: Relations) -> dict[str, Any]:

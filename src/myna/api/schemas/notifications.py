@@ -4,6 +4,7 @@ from typing import Any
 
 from myna.api.schemas.accounts import render_account
 from myna.api.schemas.media import MediaUrl
+from myna.api.schemas.moderation import render_report
 from myna.api.schemas.statuses import StatusRenderer
 from myna.lib.clock import iso
 from myna.reads.notifications import NotificationPage
@@ -27,4 +28,12 @@ def render_notifications(
                 "status": renderer.one(page.statuses, status) if status is not None else None,
             }
         )
+        report = page.reports.get(n.report_id) if n.report_id is not None else None
+        if report is not None:
+            out[-1]["report"] = render_report(
+                report,
+                page.report_status_ids.get(report.id, []),
+                page.accounts[report.target_account_id],
+                base_url,
+            )
     return out

@@ -57,7 +57,8 @@ class StatusRenderer:
             "content": status.content,
             "text": None,
             "visibility": visibility_to_wire(status.visibility),
-            "sensitive": status.sensitive,
+            # A sensitized author's media always sit behind a warning.
+            "sensitive": status.sensitive or author.sensitized_at is not None,
             "spoiler_text": status.spoiler_text,
             "language": status.language,
             "in_reply_to_id": str(status.in_reply_to_id) if status.in_reply_to_id else None,
