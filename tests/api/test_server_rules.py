@@ -107,9 +107,7 @@ async def test_invite_mode(client: httpx.AsyncClient, make_user: MakeUser) -> No
     assert r.status_code == 422 and "invite" in r.json()["error"]
     r = await sign_up(client, "badcode", invite_code="nope")
     assert r.status_code == 422 and r.json()["details"]["invite_code"][0]["error"] == "ERR_INVALID"
-    r = await client.post(
-        "/api/v1/myna/admin/invites", headers=admin.headers, json={"max_uses": 1}
-    )
+    r = await client.post("/api/v1/myna/admin/invites", headers=admin.headers, json={"max_uses": 1})
     invite = r.json()
     assert invite["uses"] == 0 and invite["max_uses"] == 1
     r = await sign_up(client, "friend", invite_code=invite["code"])
