@@ -33,6 +33,7 @@ from myna.api.mastodon import (
     timelines,
     trends,
 )
+from myna.api.myna import data as data_routes
 from myna.api.myna import groups, im, moderation, presence
 from myna.api.myna import webhooks as webhook_routes
 from myna.api.ratelimits import RateLimits
@@ -43,7 +44,9 @@ from myna.gateway.service import Gateway
 from myna.oauth import routes as oauth_routes
 from myna.streaming import routes as streaming_routes
 from myna.streaming.hub import Hub
+from myna.web import account_deletion as web_account_deletion
 from myna.web import admin as web_admin
+from myna.web import admin_settings as web_admin_settings
 from myna.web import developers as web_developers
 from myna.web import discovery as web_discovery
 from myna.web import groups as web_groups
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         reports,
         admin,
         moderation,
+        data_routes,
     ):
         app.include_router(module.router)
     app.include_router(oauth_routes.router)
@@ -153,9 +157,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         web_messages,
         web_groups,
         web_settings,
+        web_account_deletion,
         web_developers,
         web_discovery,
         web_admin,
+        web_admin_settings,
         web_profiles,  # last: /@{username} and /@{username}/{id} match many paths
     ):
         app.include_router(web.router)

@@ -8,6 +8,9 @@ from myna import __version__
 from myna.actions.account_deletion import AccountDeletion
 from myna.actions.accounts import AccountActions
 from myna.actions.apps import AppActions
+from myna.actions.archive import JOB as ARCHIVE_JOB
+from myna.actions.archive import ArchiveActions
+from myna.actions.archive_formats import Uris
 from myna.actions.collections import CollectionActions
 from myna.actions.conversations import ConversationActions
 from myna.actions.filters import FilterActions
@@ -15,6 +18,8 @@ from myna.actions.group_apps import GroupAppActions
 from myna.actions.groups import GroupActions
 from myna.actions.housekeeping import Housekeeping, Sweep, every
 from myna.actions.im_links import ImLinkActions
+from myna.actions.imports import JOB as IMPORT_JOB
+from myna.actions.imports import ImportActions
 from myna.actions.lists import ListActions
 from myna.actions.markers import MarkerActions
 from myna.actions.media import MediaActions
@@ -33,6 +38,8 @@ from myna.actions.timelines import TimelineActions
 from myna.actions.trends import TrendActions, TrendRules
 from myna.actions.webhooks import Limits as WebhookLimits
 from myna.actions.webhooks import WebhookActions
+from myna.backends.archive_files import ArchiveFiles
+from myna.backends.background import Background
 from myna.backends.broker import Broker, LocalBroker, RedisBroker
 from myna.backends.jobs import ArqJobs, Handler, InlineJobs, Jobs
 from myna.backends.presence import LocalPresence, Presence, RedisPresence
@@ -56,6 +63,7 @@ from myna.db.database import Database
 from myna.lib.images import Limits
 from myna.reads.accounts import AccountReads
 from myna.reads.apps import AppReads
+from myna.reads.archive import ArchiveReads
 from myna.reads.collections import CollectionReads
 from myna.reads.conversations import ConversationReads
 from myna.reads.edits import EditReads
@@ -63,6 +71,7 @@ from myna.reads.filters import FilterReads
 from myna.reads.group_apps import GroupAppReads
 from myna.reads.groups import GroupReads
 from myna.reads.im import ImReads
+from myna.reads.imports import ImportReads
 from myna.reads.lists import ListReads
 from myna.reads.markers import MarkerReads
 from myna.reads.media import MediaReads
@@ -154,9 +163,17 @@ class Container:
     account_deletion: AccountDeletion
     server_reads: ServerReads
     moderation_reads: ModerationReads
+    # Your data (docs/data.md): archives and imports, built and worked through in the
+    # background (arq jobs in scale mode, tasks of this process in embedded mode).
+    background: Background
+    archive_actions: ArchiveActions
+    archive_reads: ArchiveReads
+    import_actions: ImportActions
+    import_reads: ImportReads
 
     async def close(self) -> None:
         await self.webhook_actions.close()  # first: its tasks use the jobs and the database
+        await self.background.close()
         await self.app_usage.close()  # the counts since the last flush
         await self.jobs.close()
         await self.rate_limiter.close()
@@ -314,7 +331,34 @@ def build(settings: Settings) -> Container:
     scheduled_actions = ScheduledActions(db, status_actions, media_actions)
     app_usage = UsageCounter(db)
     trend_actions = TrendActions(db, trend_rules(settings))
-    account_deletion = AccountDeletion(db, broker, storage)
+    background = Background(jobs, handlers)
+    archive_files = ArchiveFiles(storage)
+    account_deletion = AccountDeletion(db, broker, storage, archive_files)
+    archive_actions = ArchiveActions(
+        db, archive_files, background, Uris(settings.base_url.rstrip("/"), settings.instance_domain)
+    )
+    handlers[ARCHIVE_JOB] = archive_actions.build
+    relation_actions = RelationActions(db, timelines, broker, webhooks=webhook_actions)
+    list_actions = ListActions(db, timelines)
+    collection_actions = CollectionActions(db)
+    import_actions = ImportActions(
+        db,
+        relation_actions,
+        list_actions,
+        collection_actions,
+        background,
+        domain=settings.instance_domain,
+        base_url=settings.base_url,
+    )
+    handlers[IMPORT_JOB] = import_actions.run
+    server_reads = ServerReads(db, registrations_open=lambda: settings.registrations_open)
+    rate_limiter = build_rate_limiter(settings)
+
+    async def console_rate_limits(_now: datetime) -> int:
+        """The console's rate limits, picked up by every process within seconds."""
+        rate_limiter.override(dict((await server_reads.current()).rate_limits))
+        return 0
+
     housekeeping = Housekeeping(
         [
             ("app usage", app_usage.flush),
@@ -323,7 +367,10 @@ def build(settings: Settings) -> Container:
             ("unattached uploads", media_actions.sweep),
             ("webhook deliveries", webhook_actions.sweep),
             ("trends", trend_actions.sweep),
+            ("archives", every(60.0, archive_actions.sweep)),
+            ("imports", every(60.0, import_actions.sweep)),
             ("suspensions past their grace", every(3600, account_deletion.sweep)),
+            ("console rate limits", every(10, console_rate_limits)),
             *planner_statistics(db),
         ]
     )
@@ -335,7 +382,7 @@ def build(settings: Settings) -> Container:
         app_actions=AppActions(db, broker, settings.access_token_ttl_days),
         broker=broker,
         status_actions=status_actions,
-        relation_actions=RelationActions(db, timelines, broker, webhooks=webhook_actions),
+        relation_actions=relation_actions,
         notification_actions=NotificationActions(db),
         marker_actions=MarkerActions(db),
         status_reads=StatusReads(db, timelines, pull_threshold=threshold),
@@ -350,9 +397,9 @@ def build(settings: Settings) -> Container:
         conversation_reads=ConversationReads(db, presence),
         group_actions=GroupActions(db, broker, webhooks=webhook_actions),
         group_reads=GroupReads(db, presence),
-        list_actions=ListActions(db, timelines),
+        list_actions=list_actions,
         list_reads=ListReads(db, timelines),
-        collection_actions=CollectionActions(db),
+        collection_actions=collection_actions,
         collection_reads=CollectionReads(db),
         edit_reads=EditReads(db),
         filter_actions=FilterActions(db, broker),
@@ -371,7 +418,7 @@ def build(settings: Settings) -> Container:
         job_handlers=handlers,
         poll_actions=poll_actions,
         poll_reads=PollReads(db),
-        rate_limiter=build_rate_limiter(settings),
+        rate_limiter=rate_limiter,
         app_usage=app_usage,
         app_reads=AppReads(db, app_usage),
         group_app_actions=GroupAppActions(db),
@@ -396,6 +443,11 @@ def build(settings: Settings) -> Container:
         moderation_actions=ModerationActions(db, broker),
         server_actions=ServerActions(db),
         account_deletion=account_deletion,
-        server_reads=ServerReads(db, registrations_open=lambda: settings.registrations_open),
+        server_reads=server_reads,
         moderation_reads=ModerationReads(db),
+        background=background,
+        archive_actions=archive_actions,
+        archive_reads=ArchiveReads(db, archive_files),
+        import_actions=import_actions,
+        import_reads=ImportReads(db),
     )

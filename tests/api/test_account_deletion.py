@@ -14,6 +14,7 @@ from myna.config import Settings
 from myna.container import Container
 from myna.db.base import Base
 from tests import pictures
+from tests.api.test_archive import export
 from tests.api.test_media import uploaded
 from tests.conftest import MakeUser, User
 
@@ -133,16 +134,19 @@ async def test_deleting_an_account_leaves_nothing_behind(
 ) -> None:
     life = await build_a_life(client, make_user)
     victim, friend, fan = life["victim"], life["friend"], life["fan"]
+    await export(client, container, victim)  # the data archive is a file of theirs too
     async with container.db.session() as session:
         from myna.store import deletion
 
         keys = await deletion.file_keys(session, victim.id)
+        keys += await deletion.archive_keys(session, victim.id)
         status_ids = set(
             await session.scalars(
                 text("SELECT id FROM statuses WHERE account_id = :a"), {"a": victim.id}
             )
         )
-    assert len(keys) >= 3  # the avatar, the upload and its preview
+    assert len(keys) >= 4  # the avatar, the upload and its preview, the archive
+    assert any(key.startswith("archives/") for key in keys)
     media_root = Path(settings.media_dir)
     assert all((media_root / key).exists() for key in keys)
     assert (await ok(await client.get(f"/api/v1/accounts/{friend.id}")))["followers_count"] == 1

@@ -245,3 +245,36 @@ async def test_turned_off_nothing_is_limited(
         assert "X-RateLimit-Limit" not in r.headers
     for _ in range(8):
         assert (await client.get("/api/v1/timelines/public")).status_code == 200
+
+
+@limits(rate_limit_token="", rate_limit_ip="")
+async def test_the_console_changes_a_limit(
+    client: httpx.AsyncClient, make_user: MakeUser, container: Container
+) -> None:
+    """An admin raises the statuses limit from the server's 2 an hour to 4 (a new window
+    opens for it), then gives the server's setting back (an empty value); a bad limit is
+    refused and changes nothing."""
+    admin = await make_user("boss", role="admin")
+    alice = await make_user("alice")
+
+    async def post(n: int) -> int:
+        r = await client.post("/api/v1/statuses", json={"status": f"n{n}"}, headers=alice.headers)
+        return r.status_code
+
+    async def rules(limits: dict[str, str]) -> httpx.Response:
+        return await client.put(
+            "/api/v1/myna/admin/rules", headers=admin.headers, json={"rate_limits": limits}
+        )
+
+    assert [await post(n) for n in range(3)] == [200, 200, 429]
+    r = await rules({"statuses": "4/1 hour"})
+    assert r.status_code == 200 and r.json()["rate_limits"] == {"statuses": "4/1 hour"}
+    # A changed limit counts in a window of its own, from nothing.
+    assert [await post(n) for n in range(3, 7)] == [200, 200, 200, 200]
+    assert await post(7) == 429
+    r = await rules({"statuses": "plenty", "media": "1/1 hour"})
+    assert r.status_code == 422 and "statuses" in r.json()["error"]
+    r = await rules({"statuses": ""})
+    assert r.status_code == 200 and r.json()["rate_limits"] == {}
+    # The housekeeping sweep in another process would read the same: the stored rules.
+    assert (await container.server_reads.current()).rate_limits == ()

@@ -98,6 +98,16 @@ async def test_approval_mode(client: httpx.AsyncClient, make_user: MakeUser) -> 
     assert r.status_code == 200 and r.json()["approved"] is True
     r = await client.get("/api/v1/accounts/verify_credentials", headers=bearer(token))
     assert r.status_code == 200
+    # Turned down: the account goes (only a waiting one can be).
+    r = await client.post(f"/api/v1/admin/accounts/{pending['id']}/reject", headers=admin.headers)
+    assert r.status_code == 422
+    r = await sign_up(client, "unwelcome")
+    r = await client.get("/api/v2/admin/accounts?status=pending", headers=admin.headers)
+    [unwelcome] = r.json()
+    r = await client.post(f"/api/v1/admin/accounts/{unwelcome['id']}/reject", headers=admin.headers)
+    assert r.status_code == 200 and r.json()["username"] == "unwelcome"
+    r = await client.get(f"/api/v1/admin/accounts/{unwelcome['id']}", headers=admin.headers)
+    assert r.status_code == 404
 
 
 async def test_invite_mode(client: httpx.AsyncClient, make_user: MakeUser) -> None:

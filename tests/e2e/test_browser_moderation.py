@@ -5,8 +5,12 @@ timeline, its topic's page and the trending posts, while the author's follower s
 at home. Then the moderator suspends the author: signing in is refused with the reason, the
 post is a 404, and the console's audit log lists each step.
 
+Then an admin (made with `--admin`) reads the dashboard's charts, switches its period and saves
+the server rules from the console.
+
 The server refreshes the trends every half second and lets a post trend from two likes, so the
-test needs no crowd. Screenshots of the report page in both languages go to docs/screenshots/."""
+test needs no crowd. Screenshots of the report page in both languages, the dashboard and the
+rules page go to docs/screenshots/."""
 
 import os
 import re
@@ -236,3 +240,59 @@ def test_a_report_a_limit_and_a_suspension_through_the_console(
     expected = {"loud": [asked + "403 (Forbidden)"], "fan": [asked + "404 (Not Found)"]}
     for name, person in people.items():
         assert person.errors == expected.get(name, []), (name, person.errors)
+
+
+def test_the_dashboard_and_the_server_rules_in_the_console(
+    moderated_server: str, workdir: Path, browser: Browser
+) -> None:
+    assert "as admin" in myna_cli(
+        workdir,
+        "admin",
+        "create-user",
+        "boss",
+        "--email",
+        "boss@example.test",
+        "--password",
+        PASSWORD,
+        "--admin",
+    )
+    boss = open_person(browser, moderated_server, "boss", "en-US")
+    boss_zh = open_person(browser, moderated_server, "boss", "zh-CN")
+    try:
+        page = boss.page
+        sign_in(page, "boss")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Moderation").click()
+        expect(page).to_have_url(re.compile(r"/admin$"))
+        # Every chart has its numbers as a table; the boss's own sign-up is among them.
+        for key in ("new_users", "active_users", "statuses", "interactions", "reports"):
+            expect(page.locator(f"#measure-{key} svg.bars")).to_be_visible()
+            expect(page.locator(f"#measure-{key}-table tbody tr")).to_have_count(30)
+        signups = page.locator("#measure-new_users-table td").all_inner_texts()
+        assert sum(int(n) for n in signups) >= 1
+        page.get_by_role("link", name="7 days").click()
+        expect(page).to_have_url(re.compile(r"/admin\?days=7$"))
+        expect(page.locator("#measure-statuses-table tbody tr")).to_have_count(7)
+        page.get_by_role("link", name="30 days").click()
+        page.locator("#dashboard-heading").scroll_into_view_if_needed()
+        boss.shot("admin-dashboard-en")
+
+        # The rules, from the console's menu: a new-account throttle, saved.
+        page.get_by_role("navigation", name="Moderation").get_by_role(
+            "link", name="Server rules"
+        ).click()
+        page.get_by_label("Posts per hour a new account may write").fill("10")
+        page.get_by_label("Blocked link domains").fill("spam.example")
+        page.get_by_role("button", name="Save the rules").click()
+        expect(page.locator("#rules-saved")).to_be_visible()
+        expect(page.get_by_label("Posts per hour a new account may write")).to_have_value("10")
+
+        sign_in(boss_zh.page, "boss")
+        boss_zh.page.goto("/admin/rules")
+        expect(boss_zh.page.get_by_role("heading", name="站点规则")).to_be_visible()
+        expect(boss_zh.page.get_by_label("禁止链接的域名")).to_have_value("spam.example")
+        boss_zh.shot("admin-rules-zh")
+        for person in (boss, boss_zh):
+            assert person.errors == [], (person.name, person.errors)
+    finally:
+        boss.context.close()
+        boss_zh.context.close()

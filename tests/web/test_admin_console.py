@@ -1,38 +1,33 @@
 """The moderation console (/admin) and the "Report" form under a post, driven like a browser
-without JavaScript: who may open it, a report from filing to action, the audit log that
-records each step, and the refusals (no CSRF token, a moderator changing a role, bad input)
-that write nothing."""
+without JavaScript: who may open it, the dashboard's charts, a report from filing to action,
+the audit log that records each step, and the refusals (no CSRF token, a moderator changing a
+role, bad input) that write nothing. The settings pages: test_admin_settings.py."""
 
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 
 import httpx
-import pytest
-from fastapi import FastAPI
 
+from myna.actions.moderation import NewReport
 from myna.container import Container
-from tests.conftest import BASE_URL, MakeUser, User, row_counts
-from tests.web.conftest import Person
-from tests.web.forms import post_as, press, sign_in, submit
+from myna.lib.clock import utcnow
+from myna.web.dashboard import Figure, period_of
+from tests.conftest import MakeUser, row_counts
+from tests.web.conftest import Person, Staff
+from tests.web.forms import post_as, press, submit
 
-Staff = Callable[[str, str], AbstractAsyncContextManager[tuple[httpx.AsyncClient, User]]]
-PAGES = ["/admin", "/admin/reports", "/admin/reports?resolved=1", "/admin/accounts", "/admin/audit"]
-
-
-@pytest.fixture
-def staff(app: FastAPI, make_user: MakeUser) -> Staff:
-    """`async with staff("mod", "moderator") as (client, user)`: staff, signed in."""
-
-    @asynccontextmanager
-    async def open_(username: str, role: str) -> AsyncIterator[tuple[httpx.AsyncClient, User]]:
-        user = await make_user(username, role=role)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-            await sign_in(client, username)
-            yield client, user
-
-    return open_
+PAGES = [
+    "/admin",
+    "/admin?days=7",
+    "/admin/reports",
+    "/admin/reports?resolved=1",
+    "/admin/accounts",
+    "/admin/audit",
+    "/admin/rules",
+    "/admin/email_domain_blocks",
+    "/admin/invites",
+    "/admin/topics",
+]
 
 
 def words(html: str) -> str:
@@ -273,3 +268,96 @@ async def test_the_console_in_chinese(staff: Staff, make_user: MakeUser) -> None
             assert '<html lang="zh-CN">' in r.text
         home = await mod.get("/")
         assert re.search(r'<a href="/admin">管理</a>', home.text)
+
+
+def measure_table(html: str, key: str) -> dict[str, list[int]]:
+    """A dashboard chart's text alternative, its hidden table: day -> the day's values."""
+    match = re.search(rf'<table [^>]*id="measure-{key}-table">(.*?)</table>', html, re.S)
+    assert match, f"no table for {key}"
+    rows = re.findall(r'<tr><th scope="row">([\d-]+)</th>(.*?)</tr>', match.group(1))
+    return {day: [int(n) for n in re.findall(r"<td>(\d+)</td>", cells)] for day, cells in rows}
+
+
+def days_with_something(table: dict[str, list[int]]) -> dict[str, list[int]]:
+    return {day: values for day, values in table.items() if any(values)}
+
+
+async def test_the_dashboard_charts_real_sign_ups_posts_and_reports(
+    person: Person, staff: Staff, container: Container
+) -> None:
+    async with (
+        staff("mod", "moderator") as (mod, moderator),
+        person("alice") as (_alice_client, alice),
+        person("bob") as (_bob_client, bob),
+    ):
+        today = {utcnow().date().isoformat(), (utcnow().date() + timedelta(days=1)).isoformat()}
+        first = await post_as(container, bob, "第一条微博")
+        await post_as(container, bob, "第二条微博")
+        await post_as(container, alice, "你好", in_reply_to_id=first)  # a post, and a comment
+        await container.status_actions.do_favourite(alice.id, first)
+        await container.status_actions.do_reblog(alice.id, first, None)
+        report = await container.moderation_actions.do_report(
+            alice.id, NewReport(target_account_id=bob.id, status_ids=[first], category="spam")
+        )
+        await container.moderation_actions.do_report(
+            bob.id, NewReport(target_account_id=alice.id, category="other")
+        )
+        await container.moderation_actions.do_resolve(moderator.id, report.id, resolved=True)
+
+        page = await mod.get("/admin")
+        assert page.status_code == 200
+        html = page.text
+        # 30 days by default, one row each; everything happened today (or, just past
+        # midnight, tomorrow).
+        signups = measure_table(html, "new_users")
+        assert len(signups) == 30
+        [(day, values)] = days_with_something(signups).items()
+        assert day in today and values == [3]  # mod, alice and bob
+        expected = {
+            "statuses": [3],  # two posts and the comment; the repost is not a post
+            "active_users": [2],  # bob posted; alice posted, liked and reposted
+            "interactions": [3],  # the like, the repost and the comment
+            "reports": [2, 1],  # opened, resolved
+        }
+        for key, wanted in expected.items():
+            [(day, values)] = days_with_something(measure_table(html, key)).items()
+            assert day in today and values == wanted, key
+        # The totals beside each chart, against the 30 days before (nothing then).
+        statuses = html[html.index('id="measure-statuses"') :]
+        assert '<span class="total">3</span>' in statuses[:1500]
+        assert "None in the previous 30 days" in statuses[:1500]
+        reports = html[html.index('id="measure-reports"') :]
+        assert re.search(r'id="dashboard-open-reports">1</a>', reports)
+        assert reports.count('<rect class="series-0"') == 1
+        assert reports.count('<rect class="series-1"') == 1
+        assert re.search(r'<svg class="bars" aria-hidden="true"', html)
+
+        # The period switch: 7 or 90 days; anything else is the default.
+        for asked, rows in (("7", 7), ("90", 90), ("12", 30), ("x", 30)):
+            r = await mod.get("/admin", params={"days": asked})
+            assert r.status_code == 200
+            assert len(measure_table(r.text, "statuses")) == rows, asked
+        week = (await mod.get("/admin?days=7")).text
+        assert 'href="/admin?days=7" aria-current="page"' in week
+
+        r = await submit(mod, "/web/language", {"locale": "zh_CN"})
+        zh = (await mod.get("/admin")).text
+        assert "最近 30 天每天的注册" in zh and "之前 30 天为零" in zh
+
+
+def test_previous_period_changes_read_as_a_percentage() -> None:
+    assert Figure("statuses", 15, 10).percent == 50
+    assert Figure("statuses", 15, 10).direction == "up"
+    assert Figure("statuses", 5, 10).percent == -50
+    assert Figure("statuses", 5, 10).direction == "down"
+    assert Figure("statuses", 5, 0).percent is None
+    assert Figure("statuses", 0, 0).direction == "same"
+    assert [period_of(v) for v in ("7", "30", "90", "", None, "8", "-7")] == [
+        7,
+        30,
+        90,
+        30,
+        30,
+        30,
+        30,
+    ]

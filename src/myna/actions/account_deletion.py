@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from myna.actions.moderation import SUSPENSION_GRACE, account_target, audit
+from myna.backends.archive_files import ArchiveFiles
 from myna.backends.storage import Storage, delete_quietly
 from myna.db.database import Database
 from myna.events.publish import Publisher, announce_revoked
@@ -38,10 +39,13 @@ SWEEP_BATCH = 20
 
 
 class AccountDeletion:
-    def __init__(self, db: Database, broker: Publisher, storage: Storage) -> None:
+    def __init__(
+        self, db: Database, broker: Publisher, storage: Storage, archives: ArchiveFiles
+    ) -> None:
         self.db = db
         self.broker = broker
         self.storage = storage
+        self.archives = archives  # the person's data archive, if they asked for one
 
     async def do_delete_own(self, account_id: int, password: str) -> None:
         """The person deletes their own account, confirming with their password."""
@@ -57,6 +61,13 @@ class AccountDeletion:
 
     async def do_delete_by_staff(self, actor_id: int, target_id: int) -> None:
         """A moderator deletes a suspended account's data (suspend first, as on Mastodon)."""
+        await self._by_staff(actor_id, target_id, AuditAction.DELETE)
+
+    async def do_reject(self, actor_id: int, target_id: int) -> None:
+        """A moderator turns down a sign-up that waits for approval: the account goes."""
+        await self._by_staff(actor_id, target_id, AuditAction.REJECT)
+
+    async def _by_staff(self, actor_id: int, target_id: int, action: AuditAction) -> None:
         async with self.db.transaction() as session:
             actor = await account_store.get(session, actor_id)
             moderation.check_staff(actor)
@@ -64,11 +75,13 @@ class AccountDeletion:
             target = await account_store.get_for_update(session, target_id)
             if target is None:
                 raise NotFound()
-            if target.suspended_at is None:
+            if action == AuditAction.DELETE and target.suspended_at is None:
                 raise ValidationFailed("Validation failed: suspend the account before deleting it")
+            if action == AuditAction.REJECT and target.approved:
+                raise ValidationFailed("Validation failed: the account is not waiting for approval")
             if not moderation.outranks(actor, target):
                 raise Forbidden("You cannot act on an account of an equal or higher role")
-            await audit(session, actor, AuditAction.DELETE, account_target(target))
+            await audit(session, actor, action, account_target(target))
         await self._delete(target_id)
 
     async def sweep(self, now: datetime) -> int:
@@ -87,6 +100,7 @@ class AccountDeletion:
             if account is None:
                 return
             keys = await store.file_keys(session, account_id)
+            archive_keys = await store.archive_keys(session, account_id)
             for token, _app in await oauth_store.live_tokens_of_account(
                 session, account_id, utcnow()
             ):
@@ -96,6 +110,7 @@ class AccountDeletion:
             await session.delete(account)
             await session.flush()
         await delete_quietly(self.storage, keys)
+        await self.archives.delete_archives(archive_keys)
 
     async def _settle_counts(self, session: AsyncSession, account_id: int) -> None:
         await store.release_follow_counts(session, account_id)

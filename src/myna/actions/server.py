@@ -44,6 +44,9 @@ class ServerActions:
             raise ValidationFailed("Validation failed: domain is not a domain")
         async with self.db.transaction() as session:
             actor = await self._actor(session, actor_id)
+            block = await store.email_domain_block_by_domain(session, clean)
+            if block is not None:
+                return block  # already blocked: nothing changes, nothing to log
             await store.add_email_domain_block(
                 session, {"id": new_id(), "domain": clean, "created_at": utcnow()}
             )

@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from myna.actions.moderation import audit
 from myna.db.database import Database
 from myna.lib.clock import utcnow
 from myna.lib.errors import NotFound
 from myna.lib.ids import new_id
 from myna.lib.text import parse, tag_key
-from myna.models import Status, TrendKind, TrendUse
+from myna.models import AuditAction, Status, TrendKind, TrendUse
 from myna.policy import moderation
 from myna.policy import visibility as rules
 from myna.policy.access import access_status
@@ -190,16 +191,38 @@ class TrendActions:
 
     async def do_hide(self, admin_id: int | None, kind: TrendKind, target_id: int) -> None:
         """Hide a tag, link or status from the trends (Mastodon's reject); its posts stay.
-        `admin_id` None: the operator (the CLI)."""
+        `admin_id` None: the operator (the CLI). A moderator's review goes in the audit log."""
         async with self.db.transaction() as session:
             await self._check_target(session, admin_id, kind, target_id)
             await store.hide(session, kind, target_id, utcnow())
+            await self._audit(session, admin_id, AuditAction.TREND_HIDE, kind, target_id)
 
     async def do_unhide(self, admin_id: int | None, kind: TrendKind, target_id: int) -> None:
         """Let it trend again (Mastodon's approve)."""
         async with self.db.transaction() as session:
             await self._check_target(session, admin_id, kind, target_id)
             await store.unhide(session, kind, target_id)
+            await self._audit(session, admin_id, AuditAction.TREND_SHOW, kind, target_id)
+
+    async def _audit(
+        self,
+        session: AsyncSession,
+        admin_id: int | None,
+        action: AuditAction,
+        kind: TrendKind,
+        target_id: int,
+    ) -> None:
+        actor = await account_store.get(session, admin_id) if admin_id is not None else None
+        if actor is None:
+            return  # the operator, at the command line
+        label = ""
+        if kind is TrendKind.TAG:
+            tags = await store.tags_by_ids(session, [target_id])
+            label = f"#{tags[target_id].name}" if target_id in tags else ""
+        elif kind is TrendKind.LINK:
+            links = await store.links_by_ids(session, [target_id])
+            label = links[target_id].url if target_id in links else ""
+        await audit(session, actor, action, (f"trend_{kind.value}", target_id, label[:200]))
 
     async def do_review(
         self, admin_id: int | None, kind: TrendKind, target_id: int, *, hidden: bool
@@ -221,8 +244,8 @@ class TrendActions:
     async def _check_target(
         self, session: AsyncSession, admin_id: int | None, kind: TrendKind, target_id: int
     ) -> None:
-        """The caller is an admin (None: the operator, from the CLI) and the target exists;
-        a status must also be one the admin may see."""
+        """The caller is a moderator or an admin (None: the operator, from the CLI) and the
+        target exists; a status must also be one the caller may see."""
         if admin_id is not None:
             check_staff(await account_store.get(session, admin_id))
         if kind is TrendKind.STATUS and admin_id is not None:

@@ -10,6 +10,7 @@ from myna.api.schemas.enums import (
     SUGGESTION_SOURCE_LEGACY,
     VISIBILITY_FROM_WIRE,
 )
+from myna.models import ImportMode, ImportType, JobState
 from myna.policy.filters import ACTIONS as FILTER_ACTIONS
 from myna.policy.filters import CONTEXTS as FILTER_CONTEXTS
 
@@ -485,6 +486,7 @@ COMPONENTS: dict[str, Schema] = {
             "link_blocklist": array(text("spam.example")),
             "hidden_keywords": array(text("代开发票")),
             "hidden_domains": array(text("casino.example")),
+            "rate_limits": {"type": "object", "additionalProperties": STR},
         },
         description="Myna: the server's sign-up mode and spam defences (docs/moderation.md)",
     ),
@@ -587,6 +589,45 @@ COMPONENTS: dict[str, Schema] = {
         description="Myna: the XMPP address linked for the IM gateway (docs/im-gateway.md). "
         "`state` is `none`, `pending` (a code was sent to the address) or `linked`; "
         "`gateway_address` is where IM contacts reach you",
+    ),
+    "Archive": obj(
+        {
+            "id": null(ID),
+            "state": {"type": "string", "enum": ["none", *(s.value for s in JobState)]},
+            "size": null({**INT, "description": "Bytes of the zip, once done"}),
+            "created_at": null(DATETIME),
+            "finished_at": null(DATETIME),
+            "expires_at": null(DATETIME),
+            "download_url": null(URL),
+        },
+        description="Myna: your archive (docs/data.md): a zip of your posts, profile, likes, "
+        "bookmarks, pictures and Mastodon's CSV exports, built in the background and kept "
+        "for 7 days. `state` is `none` until you ask for one",
+    ),
+    "Import": obj(
+        {
+            "id": ID,
+            "type": {"type": "string", "enum": [t.value for t in ImportType]},
+            "mode": {"type": "string", "enum": [m.value for m in ImportMode]},
+            "state": {"type": "string", "enum": [s.value for s in JobState]},
+            "total_items": INT,
+            "processed_items": INT,
+            "failed_items": INT,
+            "failures": array(
+                obj(
+                    {
+                        "row": {**INT, "description": "1-based, among the file's rows"},
+                        "item": text("bob@other.example"),
+                        "error": text("The account is on another server"),
+                    }
+                )
+            ),
+            "created_at": DATETIME,
+            "finished_at": null(DATETIME),
+        },
+        description="Myna: a CSV file you imported (docs/data.md) and its progress: "
+        "`processed_items` of `total_items` rows done, `failed_items` of them failed "
+        "(`failures` gives the first 100 and why)",
     ),
     "TagHistory": obj(
         {

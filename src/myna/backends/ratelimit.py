@@ -113,6 +113,8 @@ class RateLimiter:
     ) -> None:
         self.storage = storage
         self.limits = dict(limits) if storage is not None else {}
+        # The server's settings, which the console's overrides replace bucket by bucket.
+        self.configured = dict(self.limits)
         self.trusted_proxies = tuple(trusted_proxies)
         self._pool = pool
         # Redis answers a TTL in whole seconds, rounded down: a reset read from it is moved to
@@ -123,6 +125,21 @@ class RateLimiter:
     @property
     def enabled(self) -> bool:
         return bool(self.limits)
+
+    def override(self, limits: Mapping[str, str]) -> None:
+        """The console's limits (bucket -> "300/5 minutes") over the server's settings; a
+        bucket not named keeps its setting. Nothing changes while rate limits are off."""
+        if self.storage is None:
+            return
+        merged = dict(self.configured)
+        for name, text in limits.items():
+            try:
+                bucket, item = Bucket(name), parse_limit(text)
+            except ValueError:
+                continue
+            if item is not None:
+                merged[bucket] = item
+        self.limits = merged
 
     def applies(self, bucket: Bucket) -> bool:
         return bucket in self.limits

@@ -1,6 +1,7 @@
 """SQLAlchemy tables, one module per aggregate. Tables only: no logic, no JSON shapes."""
 
 from myna.models.account import Account, AccountRole
+from myna.models.archive import ArchiveExport, DataImport, ImportMode, ImportType, JobState
 from myna.models.collection import Bookmark, Pin
 from myna.models.conversation import Conversation, ConversationMember
 from myna.models.discovery import SuggestionDismissal, TagFollow
@@ -50,12 +51,14 @@ __all__ = [
     "Account",
     "AccountList",
     "AccountRole",
+    "ArchiveExport",
     "AuditAction",
     "AuditEntry",
     "Block",
     "Bookmark",
     "Conversation",
     "ConversationMember",
+    "DataImport",
     "EmailDomainBlock",
     "Favourite",
     "Filter",
@@ -74,7 +77,10 @@ __all__ = [
     "HomeTimelineEntry",
     "IdempotencyKey",
     "ImLink",
+    "ImportMode",
+    "ImportType",
     "Invite",
+    "JobState",
     "ListMember",
     "ListTimelineEntry",
     "Marker",

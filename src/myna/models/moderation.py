@@ -92,6 +92,8 @@ class AuditAction(enum.StrEnum):
     EMAIL_DOMAIN_UNBLOCK = "email_domain_unblock"
     INVITE_CREATE = "invite_create"
     INVITE_REVOKE = "invite_revoke"
+    TREND_HIDE = "trend_hide"
+    TREND_SHOW = "trend_show"
 
 
 class AuditEntry(Base):
@@ -106,7 +108,8 @@ class AuditEntry(Base):
     )
     actor_username: Mapped[str] = mapped_column(String(30))
     action: Mapped[str] = mapped_column(String(32))
-    # "account", "report", "settings", "domain" or "invite"; the id is the target's (kept
+    # "account", "report", "settings", "domain", "invite" or "trend_tag" / "trend_link" /
+    # "trend_status"; the id is the target's (kept
     # when the target is gone; 0 for the settings).
     target_type: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[int] = mapped_column(BigInteger)

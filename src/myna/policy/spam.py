@@ -11,6 +11,10 @@ checks and SQL filters that apply them (docs/moderation.md).
   public places (the public timeline, tag pages, search and hot topics); tags containing a
   keyword and links to such a domain do not trend. The posts themselves stay, for their
   audience.
+- Rate limits: the platform's per-action limits (MYNA_RATE_LIMIT_*) can be changed here,
+  bucket by bucket (`token`, `app`, `ip`, `sign_up`, `statuses`, `media`), in the limits
+  notation ("300/5 minutes"); an empty value keeps the server's setting. They apply while rate
+  limits are enabled (MYNA_RATE_LIMITS_ENABLED), within seconds in every process.
 - Blocked e-mail domains (their own table): nobody signs up with an address there.
 """
 
@@ -21,6 +25,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse as parse_limit
 from sqlalchemy import ColumnElement, and_, func, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,7 +54,12 @@ class ServerRules:
     link_blocklist: tuple[str, ...] = ()
     hidden_keywords: tuple[str, ...] = ()
     hidden_domains: tuple[str, ...] = ()
+    # bucket -> limit, overriding the server's settings (sorted pairs: the rules stay hashable)
+    rate_limits: tuple[tuple[str, str], ...] = ()
 
+
+# The rate-limit buckets the console may set (backends/ratelimit.py names them).
+RATE_LIMIT_BUCKETS = ("token", "app", "ip", "sign_up", "statuses", "media")
 
 DEFAULTS = ServerRules()
 KEYS = tuple(ServerRules.__dataclass_fields__)
@@ -82,6 +92,8 @@ def changed(current: ServerRules, change: Mapping[str, Any]) -> ServerRules:
                 modes = ", ".join(m.value for m in SignUpMode)
                 raise ValidationFailed(f"Validation failed: registrations must be one of {modes}")
             values[key] = SignUpMode(value).value
+        elif key == "rate_limits":
+            values[key] = _rate_limits(value)
         elif key in ("new_account_hours", "new_account_posts_per_hour"):
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
                 raise ValidationFailed(
@@ -117,8 +129,42 @@ def _entries(key: str, value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _rate_limits(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping):
+        raise ValidationFailed("Validation failed: rate_limits must map buckets to limits")
+    out: dict[str, str] = {}
+    for bucket, raw in value.items():
+        if bucket not in RATE_LIMIT_BUCKETS:
+            names = ", ".join(RATE_LIMIT_BUCKETS)
+            raise ValidationFailed(f"Validation failed: rate_limits buckets are {names}")
+        if not isinstance(raw, str):
+            raise ValidationFailed(f"Validation failed: the {bucket} limit must be text")
+        text = raw.strip()
+        if not text:
+            continue  # the server's setting
+        try:
+            item = parse_limit(text)
+        except ValueError:
+            item = None
+        if item is None or item.amount < 1:
+            raise ValidationFailed(
+                f"Validation failed: the {bucket} limit is not like 300/5 minutes"
+            )
+        out[bucket] = text
+    return tuple(sorted(out.items()))
+
+
 def as_stored(rules: ServerRules) -> dict[str, Any]:
-    return {key: list(v) if key in _LISTS else v for key in KEYS if (v := getattr(rules, key))}
+    out: dict[str, Any] = {}
+    for key in KEYS:
+        value = getattr(rules, key)
+        if not value:
+            continue
+        if key == "rate_limits":
+            out[key] = dict(value)
+        else:
+            out[key] = list(value) if key in _LISTS else value
+    return out
 
 
 def normal_domain(text: str) -> str:

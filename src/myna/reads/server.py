@@ -41,6 +41,11 @@ class ServerReads:
         async with self.db.session() as session:
             return SignUp((await spam.current_rules(session)).registrations)
 
+    async def current(self) -> spam.ServerRules:
+        """The rules as stored now, for the server's own use (no viewer)."""
+        async with self.db.session() as session:
+            return await spam.current_rules(session)
+
     async def rules(self, viewer: Account) -> spam.ServerRules:
         moderation.check_staff(viewer)
         async with self.db.session() as session:

@@ -8,7 +8,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from myna.models import Account, Follow, Group, GroupMember, GroupRole, MediaAttachment, Status
+from myna.models import (
+    Account,
+    ArchiveExport,
+    Follow,
+    Group,
+    GroupMember,
+    GroupRole,
+    MediaAttachment,
+    Status,
+)
 
 
 async def file_keys(session: AsyncSession, account_id: int) -> list[str]:
@@ -25,6 +34,14 @@ async def file_keys(session: AsyncSession, account_id: int) -> list[str]:
     if account is not None:
         keys += [k for k in (account.avatar_key, account.header_key) if k]
     return list(dict.fromkeys(keys))
+
+
+async def archive_keys(session: AsyncSession, account_id: int) -> list[str]:
+    """The stored data archive of the account, if it asked for one."""
+    stmt = select(ArchiveExport.file_key).where(
+        ArchiveExport.account_id == account_id, ArchiveExport.file_key.is_not(None)
+    )
+    return [key for key in await session.scalars(stmt) if key]
 
 
 async def release_follow_counts(session: AsyncSession, account_id: int) -> None:

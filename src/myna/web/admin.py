@@ -1,5 +1,6 @@
-"""The moderation console (`/admin`) for moderators and admins, and the "Report" form that
-anyone signed in finds under a post.
+"""The moderation console (`/admin`) for moderators and admins: the overview with its
+dashboard (web/dashboard.py), reports, accounts and the audit log; and the "Report" form that
+anyone signed in finds under a post. The server's settings pages are web/admin_settings.py.
 
 The console reads through `ModerationReads` and acts through `ModerationActions`, which check
 the role and write the audit log: these routes only choose which forms to offer. Signed-out
@@ -23,13 +24,14 @@ from myna.actions.moderation import (
     UNDO_ACTIONS,
     NewReport,
 )
+from myna.lib.clock import utcnow
 from myna.lib.errors import NotFound, ValidationFailed
 from myna.lib.ids import parse_id
 from myna.lib.paging import Page
 from myna.models import Account, AccountRole, ReportCategory
 from myna.policy import moderation as rules
 from myna.store.moderation import AccountQuery, ReportQuery
-from myna.web import render, session
+from myna.web import dashboard, render, session
 from myna.web.render import WebRoute
 
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
@@ -42,14 +44,15 @@ STATES = ("active", "pending", "disabled", "silenced", "suspended", "sensitized"
 ROLES = tuple(r.value for r in AccountRole)
 
 
-async def _staff(request: Request) -> Account:
-    """The signed-in moderator or admin; sign in first, else the 403 page."""
+async def staff(request: Request) -> Account:
+    """The signed-in moderator or admin; sign in first, else the 403 page (the console's
+    other pages, web/admin_settings.py, use it too)."""
     viewer = await render.me(request)
     rules.check_staff(viewer)
     return viewer
 
 
-async def _page(
+async def console_page(
     request: Request, name: str, section: str, status: int = 200, **context: Any
 ) -> HTMLResponse:
     context.setdefault("error", None)
@@ -76,14 +79,19 @@ def _older(path: str, ids: list[int], params: dict[str, str]) -> str:
 
 @router.get("/admin")
 async def overview(request: Request) -> Response:
-    viewer = await _staff(request)
+    """The overview, with the dashboard's charts of the last `?days=` (7, 30 or 90) days."""
+    viewer = await staff(request)
     c = session.container(request)
-    return await _page(
+    days = dashboard.period_of(request.query_params.get("days"))
+    return await console_page(
         request,
         "admin_overview.html",
         "overview",
         open_reports=await c.moderation_reads.open_count(viewer),
         admin=rules.is_admin(viewer),
+        days=days,
+        periods=dashboard.PERIODS,
+        panels=await dashboard.panels(c.moderation_reads, viewer, days, utcnow().date()),
     )
 
 
@@ -92,7 +100,7 @@ async def overview(request: Request) -> Response:
 
 @router.get("/admin/reports")
 async def reports(request: Request) -> Response:
-    viewer = await _staff(request)
+    viewer = await staff(request)
     c = session.container(request)
     resolved = request.query_params.get("resolved") == "1"
     target = parse_id(request.query_params.get("account"))
@@ -103,7 +111,7 @@ async def reports(request: Request) -> Response:
     params = {"resolved": "1"} if resolved else {}
     if target is not None:
         params["account"] = str(target)
-    return await _page(
+    return await console_page(
         request,
         "admin_reports.html",
         "reports",
@@ -128,7 +136,7 @@ async def _report_page(
     target = view.accounts[report.target_account_id]
     context.setdefault("note", "")
     context.setdefault("chosen", "")
-    return await _page(
+    return await console_page(
         request,
         "admin_report.html",
         "reports",
@@ -143,7 +151,7 @@ async def _report_page(
 
 @router.get("/admin/reports/{report_id}")
 async def report(request: Request, report_id: str) -> Response:
-    viewer = await _staff(request)
+    viewer = await staff(request)
     return await _report_page(request, viewer, render.path_id(report_id))
 
 
@@ -208,7 +216,7 @@ async def report_action(request: Request, report_id: str) -> Response:
 
 @router.get("/admin/accounts")
 async def accounts(request: Request) -> Response:
-    viewer = await _staff(request)
+    viewer = await staff(request)
     state = request.query_params.get("status", "")
     state = state if state in STATES else ""
     username = request.query_params.get("username", "").strip().lstrip("@")[:FILTER_MAX]
@@ -217,7 +225,7 @@ async def accounts(request: Request) -> Response:
         viewer, query, Page(max_id=render.max_id(request), limit=PAGE_SIZE)
     )
     params = {k: v for k, v in (("status", state), ("username", username)) if v}
-    return await _page(
+    return await console_page(
         request,
         "admin_accounts.html",
         "accounts",
@@ -241,7 +249,7 @@ async def _account_page(
     context.setdefault("note", "")
     context.setdefault("chosen", "")
     context.setdefault("reason", "")
-    return await _page(
+    return await console_page(
         request,
         "admin_account.html",
         "accounts",
@@ -258,7 +266,7 @@ async def _account_page(
 
 @router.get("/admin/accounts/{account_id}")
 async def account(request: Request, account_id: str) -> Response:
-    viewer = await _staff(request)
+    viewer = await staff(request)
     return await _account_page(request, viewer, render.path_id(account_id))
 
 
@@ -304,11 +312,11 @@ async def account_change(request: Request, account_id: str, what: str) -> Respon
 
 @router.get("/admin/audit")
 async def audit(request: Request) -> Response:
-    viewer = await _staff(request)
+    viewer = await staff(request)
     entries = await session.container(request).moderation_reads.audit_log(
         viewer, Page(max_id=render.max_id(request), limit=PAGE_SIZE)
     )
-    return await _page(
+    return await console_page(
         request,
         "admin_audit.html",
         "audit",

@@ -74,6 +74,7 @@ def _problem(request: Request, field: str, code: str) -> str:
 async def landing(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("sign_in_error", None)
     context.setdefault("sign_up_error", None)
+    context.setdefault("farewell", request.query_params.get("deleted") == "1")
     context.setdefault("login", "")
     context.setdefault("errors", {})
     context.setdefault("values", {})

@@ -28,12 +28,14 @@ from myna.lib.paging import Page
 from myna.models import Account, ImLink, Visibility
 from myna.policy.visibility import default_visibility_ok
 from myna.reads.accounts import profile_pictures
+from myna.web import data as data_settings
 from myna.web import i18n, render, session
 from myna.web.render import WebRoute
 from myna.web.routes import remember_language
 from myna.web.session import WEB_APP_NAME
 
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
+router.include_router(data_settings.router)  # Your data: web/data.py
 
 # The choices for new posts' default audience, as the policy allows them.
 DEFAULT_VISIBILITIES = tuple(v for v in Visibility if default_visibility_ok(v))

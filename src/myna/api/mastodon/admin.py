@@ -231,6 +231,25 @@ async def delete_account(
 
 
 @router.post(
+    "/api/v1/admin/accounts/{account_id}/reject",
+    **doc(
+        "Moderators: turn down a sign-up that waits for approval (the account is deleted). "
+        "Answers the account as it was",
+        returns="AdminAccount",
+        scope=WRITE_ACCOUNTS,
+        errors=STAFF_ONLY,
+    ),
+)
+async def reject(
+    request: Request, account_id: str, caller: Caller = Depends(staff_scope(WRITE_ACCOUNTS))
+) -> Response:
+    c, target = container(request), path_id(account_id)
+    found = await c.moderation_reads.account(account_of(caller), target)
+    await c.account_deletion.do_reject(account_of(caller).id, target)
+    return _admin_account(request, found)
+
+
+@router.post(
     "/api/v1/admin/accounts/{account_id}/approve",
     **doc(
         "Moderators: approve a sign-up that waits for approval",

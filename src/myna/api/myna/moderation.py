@@ -151,11 +151,18 @@ RULES_SCHEMA = {
     "link_blocklist": array(text("spam.example")),
     "hidden_keywords": array(text("代开发票")),
     "hidden_domains": array(text("casino.example")),
+    "rate_limits": {
+        "type": "object",
+        "description": "bucket (token, app, ip, sign_up, statuses, media) -> limit such as "
+        '"300/5 minutes", over the server\'s MYNA_RATE_LIMIT_* settings; "" keeps the setting',
+    },
 }
 
 
 def render_rules(rules: spam.ServerRules) -> dict[str, Any]:
-    return {key: list(v) if isinstance(v, tuple) else v for key, v in asdict(rules).items()}
+    out = {key: list(v) if isinstance(v, tuple) else v for key, v in asdict(rules).items()}
+    out["rate_limits"] = dict(rules.rate_limits)
+    return out
 
 
 @router.get(
@@ -196,11 +203,19 @@ async def put_rules(
             change[key] = params.integer(key, minimum=0)
         elif key == "registrations":
             change[key] = params.text(key, max_length=32)
+        elif key == "rate_limits":
+            change[key] = {
+                bucket: params.text(f"rate_limits[{bucket}]", max_length=100) or ""
+                for bucket in spam.RATE_LIMIT_BUCKETS
+                if params.has(f"rate_limits[{bucket}]")
+            } or params.raw(key)
         else:
             # A list (JSON, or key[] form fields), or one text of lines (the console's form).
             raw = params.raw(key)
             change[key] = raw.splitlines() if isinstance(raw, str) else params.strings(key)
-    found = await container(request).server_actions.do_change_rules(account_of(caller).id, change)
+    c = container(request)
+    found = await c.server_actions.do_change_rules(account_of(caller).id, change)
+    c.rate_limiter.override(dict(found.rate_limits))  # here at once; elsewhere within seconds
     return json_response(render_rules(found))
 
 
