@@ -231,6 +231,10 @@ async def test_a_suspension_hides_everything_and_refuses_the_token(
     r = await client.get(f"/api/v1/accounts/{author.id}", headers=fan.headers)
     shown = r.json()
     assert shown["suspended"] is True and shown["statuses_count"] == 0
+    # Nobody follows it meanwhile.
+    newcomer = await make_user("newcomer")
+    r = await client.post(f"/api/v1/accounts/{author.id}/follow", headers=newcomer.headers)
+    assert r.status_code == 404
     # What it did to others leaves their notifications too.
     r = await client.get("/api/v1/notifications", headers=fan.headers)
     assert r.json() == []

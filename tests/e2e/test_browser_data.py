@@ -13,12 +13,22 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.browser import Person, open_person
+from tests.e2e.conftest import running_server
 from tests.e2e.test_browser import follow, sign_up
 
 pytestmark = pytest.mark.e2e
 
 # The page reloads every 3 s while something runs; a job here takes well under a second.
 READY_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server of this module's own with, in scale mode, a `myna worker` beside it: there the
+    archive and the import are jobs of the Redis queue (embedded mode runs them in the
+    server)."""
+    with running_server(tmp_path_factory.mktemp("data"), worker=True) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

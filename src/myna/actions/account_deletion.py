@@ -19,16 +19,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from myna.actions.moderation import SUSPENSION_GRACE, account_target, audit
+from myna.actions.moderation import SUSPENSION_GRACE, account_target, audit, staff_and_target
 from myna.backends.archive_files import ArchiveFiles
 from myna.backends.storage import Storage, delete_quietly
 from myna.db.database import Database
 from myna.events.publish import Publisher, announce_revoked
 from myna.lib import passwords
 from myna.lib.clock import utcnow
-from myna.lib.errors import Forbidden, NotFound, ValidationFailed
+from myna.lib.errors import NotFound, ValidationFailed
 from myna.models import AuditAction, GroupRole
-from myna.policy import moderation
 from myna.store import accounts as account_store
 from myna.store import deletion as store
 from myna.store import groups as group_store
@@ -69,18 +68,11 @@ class AccountDeletion:
 
     async def _by_staff(self, actor_id: int, target_id: int, action: AuditAction) -> None:
         async with self.db.transaction() as session:
-            actor = await account_store.get(session, actor_id)
-            moderation.check_staff(actor)
-            assert actor is not None
-            target = await account_store.get_for_update(session, target_id)
-            if target is None:
-                raise NotFound()
+            actor, target = await staff_and_target(session, actor_id, target_id)
             if action == AuditAction.DELETE and target.suspended_at is None:
                 raise ValidationFailed("Validation failed: suspend the account before deleting it")
             if action == AuditAction.REJECT and target.approved:
                 raise ValidationFailed("Validation failed: the account is not waiting for approval")
-            if not moderation.outranks(actor, target):
-                raise Forbidden("You cannot act on an account of an equal or higher role")
             await audit(session, actor, action, account_target(target))
         await self._delete(target_id)
 

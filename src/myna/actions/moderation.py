@@ -74,10 +74,14 @@ class NewReport:
     comment: str = ""
 
 
-def check_report(new: NewReport) -> None:
-    if new.category not in set(ReportCategory):
+def check_category(category: str) -> None:
+    if category not in set(ReportCategory):
         allowed = ", ".join(c.value for c in ReportCategory)
         raise ValidationFailed(f"Validation failed: category must be one of {allowed}")
+
+
+def check_report(new: NewReport) -> None:
+    check_category(new.category)
     if len(new.comment) > MAX_COMMENT_CHARS:
         raise ValidationFailed(
             f"Validation failed: comment is longer than {MAX_COMMENT_CHARS} characters"
@@ -158,9 +162,7 @@ class ModerationActions:
             return report
 
     async def do_recategorise(self, actor_id: int, report_id: int, category: str) -> Report:
-        if category not in set(ReportCategory):
-            allowed = ", ".join(c.value for c in ReportCategory)
-            raise ValidationFailed(f"Validation failed: category must be one of {allowed}")
+        check_category(category)
         async with self.db.transaction() as session:
             _actor, report = await self._staff_and_report(session, actor_id, report_id)
             report.category = category
@@ -195,7 +197,7 @@ class ModerationActions:
     async def do_approve(self, actor_id: int, target_id: int) -> Account:
         """Let a sign-up that waits for approval in."""
         async with self.db.transaction() as session:
-            actor, target = await self._staff_and_target(session, actor_id, target_id)
+            actor, target = await staff_and_target(session, actor_id, target_id)
             if target.approved:
                 raise ValidationFailed("Validation failed: the account is already approved")
             target.approved = True
@@ -233,7 +235,7 @@ class ModerationActions:
                     f"{MAX_VERIFIED_REASON_CHARS} characters"
                 )
         async with self.db.transaction() as session:
-            actor, target = await self._staff_and_target(session, actor_id, target_id, own=True)
+            actor, target = await staff_and_target(session, actor_id, target_id, own=True)
             target.verified = reason is not None
             target.verified_reason = reason or ""
             action = AuditAction.VERIFY if reason is not None else AuditAction.UNVERIFY
@@ -254,7 +256,7 @@ class ModerationActions:
                 f"Validation failed: text is longer than {MAX_TEXT_CHARS} characters"
             )
         async with self.db.transaction() as session:
-            actor, target = await self._staff_and_target(session, actor_id, target_id)
+            actor, target = await staff_and_target(session, actor_id, target_id)
             report = None
             if report_id is not None:
                 report = await store.get_report_for_update(session, report_id)
@@ -273,23 +275,6 @@ class ModerationActions:
                 await store.resolve_reports_of(session, target.id, actor.id, now)
             await audit(session, actor, action, account_target(target), text=text.strip())
             return target
-
-    async def _staff_and_target(
-        self, session: AsyncSession, actor_id: int, target_id: int, *, own: bool = False
-    ) -> tuple[Account, Account]:
-        """The acting moderator and the account acted on. Nobody acts on themselves (but a
-        badge, `own`), and only an admin acts on a moderator; nobody on an admin."""
-        actor = await account_store.get(session, actor_id)
-        rules.check_staff(actor)
-        assert actor is not None
-        target = await account_store.get_for_update(session, target_id)
-        if target is None:
-            raise NotFound()
-        if target.id == actor.id and not own:
-            raise ValidationFailed("Validation failed: you cannot act on your own account")
-        if target.id != actor.id and not rules.outranks(actor, target):
-            raise Forbidden("You cannot act on an account of an equal or higher role")
-        return actor, target
 
     async def _staff_and_report(
         self, session: AsyncSession, actor_id: int, report_id: int
@@ -333,3 +318,22 @@ async def audit(
             created_at=utcnow(),
         ),
     )
+
+
+async def staff_and_target(
+    session: AsyncSession, actor_id: int, target_id: int, *, own: bool = False
+) -> tuple[Account, Account]:
+    """The acting moderator and the account acted on (its row locked). Nobody acts on
+    themselves (but a badge, `own`), and only an admin acts on a moderator; nobody on an
+    admin."""
+    actor = await account_store.get(session, actor_id)
+    rules.check_staff(actor)
+    assert actor is not None
+    target = await account_store.get_for_update(session, target_id)
+    if target is None:
+        raise NotFound()
+    if target.id == actor.id and not own:
+        raise ValidationFailed("Validation failed: you cannot act on your own account")
+    if target.id != actor.id and not rules.outranks(actor, target):
+        raise Forbidden("You cannot act on an account of an equal or higher role")
+    return actor, target

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myna.lib.errors import NotFound
 from myna.models import Account, Block, Status
 from myna.policy.groups import may_delete_in_group
+from myna.policy.moderation import is_shown
 from myna.policy.visibility import visible_filter
 from myna.store import accounts as account_store
 from myna.store import relations as relation_store
@@ -58,8 +59,9 @@ async def blocked_either_way(session: AsyncSession, a: int, b: int) -> bool:
 async def access_interactable_account(
     session: AsyncSession, viewer_id: int, account_id: int
 ) -> Account:
-    """An account the viewer may follow or message: not one that blocked them."""
+    """An account the viewer may follow or message: not one that blocked them, nor a
+    suspended one (nothing of it shows)."""
     account = await access_account(session, account_id)
-    if await relation_store.exists(session, Block, account_id, viewer_id):
+    if not is_shown(account) or await relation_store.exists(session, Block, account_id, viewer_id):
         raise NotFound()
     return account

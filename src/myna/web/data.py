@@ -11,9 +11,10 @@ from typing import Any
 from babel.numbers import format_decimal
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, Response
 
 from myna.actions.imports import NOT_HERE, REMOTE, UNKNOWN, check_mode, check_type
+from myna.api.responses import private_download
 from myna.lib import mastodon_csv
 from myna.lib.clock import as_utc
 from myna.lib.errors import ValidationFailed
@@ -120,16 +121,8 @@ async def download_export(request: Request) -> Response:
     me = await render.me(request)
     found = await session.container(request).archive_reads.download(me.id)
     day = as_utc(found.export.created_at).strftime("%Y%m%d")
-    return StreamingResponse(
-        found.stored.chunks,
-        media_type="application/zip",
-        headers={
-            "Content-Length": str(found.stored.size),
-            "Content-Disposition": f'attachment; filename="{me.username}-{day}.zip"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    name = f"{me.username}-{day}.zip"
+    return private_download(found.stored.chunks, found.stored.size, name, "application/zip")
 
 
 @router.post(f"{PAGE}/import")

@@ -34,7 +34,8 @@ STATUSES = ("active", "pending", "disabled", "silenced", "suspended", "sensitize
 _FILTER_TEXT = 100
 
 
-def _admin_account(request: Request, account: Account) -> Response:
+def admin_account_response(request: Request, account: Account) -> Response:
+    """One Admin::Account (the Myna admin routes answer with it too)."""
     return json_response(render_admin_account(account, base_url(request), media_url(request)))
 
 
@@ -147,7 +148,7 @@ async def account(
     found = await container(request).moderation_reads.account(
         account_of(caller), path_id(account_id)
     )
-    return _admin_account(request, found)
+    return admin_account_response(request, found)
 
 
 @router.post(
@@ -198,7 +199,7 @@ def _undo_route(kind: str, summary: str) -> None:
         found = await container(request).moderation_actions.do_undo(
             account_of(caller).id, path_id(account_id), kind
         )
-        return _admin_account(request, found)
+        return admin_account_response(request, found)
 
 
 for _kind, _summary in (
@@ -227,7 +228,7 @@ async def delete_account(
     c, target = container(request), path_id(account_id)
     found = await c.moderation_reads.account(account_of(caller), target)
     await c.account_deletion.do_delete_by_staff(account_of(caller).id, target)
-    return _admin_account(request, found)
+    return admin_account_response(request, found)
 
 
 @router.post(
@@ -246,7 +247,7 @@ async def reject(
     c, target = container(request), path_id(account_id)
     found = await c.moderation_reads.account(account_of(caller), target)
     await c.account_deletion.do_reject(account_of(caller).id, target)
-    return _admin_account(request, found)
+    return admin_account_response(request, found)
 
 
 @router.post(
@@ -264,7 +265,7 @@ async def approve(
     found = await container(request).moderation_actions.do_approve(
         account_of(caller).id, path_id(account_id)
     )
-    return _admin_account(request, found)
+    return admin_account_response(request, found)
 
 
 # --------------------------------------------------------------------------------- reports

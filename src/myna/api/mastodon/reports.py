@@ -37,6 +37,7 @@ WRITE = "write:reports"
             "rule_ids": array(ID),
         },
         required=("account_id",),
+        errors=(404,),
     ),
 )
 async def file_report(request: Request, caller: Caller = Depends(scope(WRITE))) -> Response:

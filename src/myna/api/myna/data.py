@@ -9,14 +9,14 @@ Importing needs `write:accounts` and, for each type, the scope of what it change
 from fastapi import APIRouter, Depends
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from myna.actions.imports import check_type
 from myna.api.deps import account_of, base_url, container, scope
 from myna.api.mastodon.media import _bounded
 from myna.api.openapi import BINARY, doc
 from myna.api.params import Params, path_id
-from myna.api.responses import json_response
+from myna.api.responses import json_response, private_download
 from myna.api.schemas.data import render_archive, render_import
 from myna.lib import mastodon_csv
 from myna.lib.clock import as_utc
@@ -94,16 +94,8 @@ async def download_archive(request: Request, caller: Caller = Depends(scope(READ
     account = account_of(caller)
     found = await container(request).archive_reads.download(account.id)
     day = as_utc(found.export.created_at).strftime("%Y%m%d")
-    return StreamingResponse(
-        found.stored.chunks,
-        media_type="application/zip",
-        headers={
-            "Content-Length": str(found.stored.size),
-            "Content-Disposition": f'attachment; filename="{account.username}-{day}.zip"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    name = f"{account.username}-{day}.zip"
+    return private_download(found.stored.chunks, found.stored.size, name, "application/zip")
 
 
 async def _file(request: Request) -> tuple[Params, bytes]:

@@ -10,17 +10,17 @@ from starlette.responses import Response
 
 from myna.actions.moderation import MAX_VERIFIED_REASON_CHARS
 from myna.api.deps import account_of, base_url, container, media_url, scope, staff_scope
+from myna.api.mastodon.admin import admin_account_response
 from myna.api.openapi import INT, STR, array, doc, text
 from myna.api.pagination import link_header, page_from
 from myna.api.params import Params, path_id
 from myna.api.responses import json_response
 from myna.api.schemas.moderation import (
-    render_admin_account,
     render_admin_reports,
     render_audit_entry,
 )
 from myna.lib.clock import iso
-from myna.models import Account, AccountRole, EmailDomainBlock, Invite
+from myna.models import AccountRole, EmailDomainBlock, Invite
 from myna.policy import spam
 from myna.reads.tokens import Caller
 
@@ -30,10 +30,6 @@ READ = "admin:read"
 READ_ACCOUNTS = "admin:read:accounts"
 WRITE_ACCOUNTS = "admin:write:accounts"
 STAFF_ONLY = (403,)
-
-
-def _admin_account(request: Request, account: Account) -> Response:
-    return json_response(render_admin_account(account, base_url(request), media_url(request)))
 
 
 @router.get(
@@ -75,7 +71,7 @@ async def verify(
     found = await container(request).moderation_actions.do_verify(
         account_of(caller).id, path_id(account_id), reason
     )
-    return _admin_account(request, found)
+    return admin_account_response(request, found)
 
 
 @router.delete(
@@ -93,7 +89,7 @@ async def unverify(
     found = await container(request).moderation_actions.do_verify(
         account_of(caller).id, path_id(account_id), None
     )
-    return _admin_account(request, found)
+    return admin_account_response(request, found)
 
 
 @router.put(
@@ -117,7 +113,7 @@ async def set_role(
     found = await container(request).moderation_actions.do_set_role(
         account_of(caller).id, path_id(account_id), role
     )
-    return _admin_account(request, found)
+    return admin_account_response(request, found)
 
 
 @router.get(
