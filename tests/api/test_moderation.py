@@ -469,3 +469,29 @@ async def test_dashboard_measures(
         json={**body, "start_at": today.isoformat(), "end_at": yesterday.isoformat()},
     )
     assert r.status_code == 422
+
+
+async def test_the_person_acted_on_is_told_what_and_why(
+    client: httpx.AsyncClient, make_user: MakeUser
+) -> None:
+    mod = await make_user("mod", role="moderator")
+    troll = await make_user("troll")
+    assert (
+        await act(client, mod, troll, "none", text="Please stop the name-calling")
+    ).status_code == 200
+    assert (await act(client, mod, troll, "silence")).status_code == 200
+    r = await client.get("/api/v1/notifications", headers=troll.headers)
+    notes = r.json()
+    assert [n["type"] for n in notes] == ["moderation_warning", "moderation_warning"]
+    limit, warning = (n["moderation_warning"] for n in notes)
+    assert warning["action"] == "none" and warning["text"] == "Please stop the name-calling"
+    assert limit["action"] == "silence" and limit["target_account"]["id"] == str(troll.id)
+    # Not by whom: the notification comes from the account itself.
+    assert {n["account"]["id"] for n in notes} == {str(troll.id)}
+    # Lifting a state tells nothing; nobody else hears of it.
+    r = await client.post(f"/api/v1/admin/accounts/{troll.id}/unsilence", headers=mod.headers)
+    assert r.status_code == 200
+    r = await client.get("/api/v1/notifications", headers=troll.headers)
+    assert len(r.json()) == 2
+    r = await client.get("/api/v1/notifications", headers=mod.headers)
+    assert r.json() == []

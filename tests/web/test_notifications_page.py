@@ -202,3 +202,18 @@ async def test_names_are_escaped(
     assert "&lt;b&gt;x&lt;/b&gt;</a> followed you" in page
     assert "<b>x</b>" not in page
     assert "&lt;b&gt;x&lt;/b&gt;" in (await client.get("/@bob")).text
+
+
+async def test_a_moderation_warning_on_the_page(
+    client: httpx.AsyncClient, container: Container, make_user: MakeUser
+) -> None:
+    mod = await make_user("mod", role="moderator")
+    troll = await make_user("troll")
+    await container.moderation_actions.do_account_action(
+        mod.id, troll.id, "none", text="请文明发言"
+    )
+    await sign_in(client, "troll")
+    page = (await client.get("/notifications")).text
+    assert "The moderators of this server acted on your account:" in page
+    assert "a warning" in page and "请文明发言" in page
+    assert "@mod" not in page

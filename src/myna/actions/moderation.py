@@ -271,9 +271,19 @@ class ModerationActions:
                 live = await oauth_store.live_tokens_of_account(session, target.id, now)
                 for token, _app in live:
                     announce_revoked(session, self.broker, token.id, target.id)
+            entry = await audit(session, actor, action, account_target(target), text=text.strip())
             if action in ACCOUNT_ACTIONS.values():
                 await store.resolve_reports_of(session, target.id, actor.id, now)
-            await audit(session, actor, action, account_target(target), text=text.strip())
+                # The person is told what was done, and why (not by whom).
+                await notify(
+                    session,
+                    self.broker,
+                    recipient_id=target.id,
+                    from_account_id=target.id,
+                    type_=NotificationType.MODERATION_WARNING,
+                    audit_id=entry.id,
+                    to_self=True,
+                )
             return target
 
     async def _staff_and_report(
@@ -301,23 +311,22 @@ def report_target(report: Report) -> Target:
 
 async def audit(
     session: AsyncSession, actor: Account, action: AuditAction, target: Target, *, text: str = ""
-) -> None:
+) -> AuditEntry:
     """One entry of the audit log, in the caller's transaction."""
     target_type, target_id, label = target
-    await store.add_audit(
-        session,
-        AuditEntry(
-            id=new_id(),
-            actor_id=actor.id,
-            actor_username=actor.username,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            target_label=label,
-            text=text,
-            created_at=utcnow(),
-        ),
+    entry = AuditEntry(
+        id=new_id(),
+        actor_id=actor.id,
+        actor_username=actor.username,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=label,
+        text=text,
+        created_at=utcnow(),
     )
+    await store.add_audit(session, entry)
+    return entry
 
 
 async def staff_and_target(

@@ -21,6 +21,7 @@ async def notify(
     type_: NotificationType,
     status_id: int | None = None,
     report_id: int | None = None,
+    audit_id: int | None = None,
     to_self: bool = False,
 ) -> None:
     """Inside the caller's transaction. Nobody is notified of their own acts (unless
@@ -40,6 +41,7 @@ async def notify(
             type=type_.value,
             status_id=status_id,
             report_id=report_id,
+            audit_id=audit_id,
             created_at=utcnow(),
         ),
     )

@@ -411,8 +411,24 @@ COMPONENTS: dict[str, Schema] = {
                 "$ref": "#/components/schemas/Report",
                 "description": "On admin.report: the report",
             },
+            "moderation_warning": obj(
+                {
+                    "id": ID,
+                    "action": {
+                        "type": "string",
+                        "enum": ["none", "sensitive", "disable", "silence", "suspend"],
+                    },
+                    "text": STR,
+                    "status_ids": null(array(ID)),
+                    "target_account": ref("Account"),
+                    "appeal": null(EMPTY),
+                    "created_at": DATETIME,
+                },
+                description="On moderation_warning: what moderators did to your account, and "
+                "why (Mastodon's AccountWarning)",
+            ),
         },
-        optional=("report",),
+        optional=("report", "moderation_warning"),
     ),
     "Report": obj(
         {

@@ -18,6 +18,7 @@ class NotificationType(enum.StrEnum):
     POLL = "poll"  # a poll one voted in or created has ended
     ADMIN_REPORT = "admin.report"  # to moderators, and a reported group's owner and admins
     ADMIN_SIGN_UP = "admin.sign_up"  # to moderators: someone signed up
+    MODERATION_WARNING = "moderation_warning"  # to an account moderators acted on
 
 
 class Notification(Base):
@@ -36,5 +37,9 @@ class Notification(Base):
     # For admin.report: the report.
     report_id: Mapped[int | None] = mapped_column(
         ForeignKey("reports.id", ondelete="CASCADE"), index=True, default=None
+    )
+    # For moderation_warning: the audit log entry of the moderators' action.
+    audit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audit_log.id", ondelete="CASCADE"), index=True, default=None
     )
     created_at: Mapped[datetime]

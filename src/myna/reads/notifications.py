@@ -9,7 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from myna.db.database import Database
 from myna.lib.errors import NotFound
 from myna.lib.paging import Page
-from myna.models import Account, Block, Follow, Mute, Notification, NotificationType, Report, Status
+from myna.models import (
+    Account,
+    AuditEntry,
+    Block,
+    Follow,
+    Mute,
+    Notification,
+    NotificationType,
+    Report,
+    Status,
+)
 from myna.policy.filters import LOOKUP, NOTIFICATIONS
 from myna.policy.moderation import listed_author_sql, shown_author_sql
 from myna.policy.visibility import visible_filter
@@ -21,7 +31,13 @@ from myna.store import notifications as store
 from myna.store import statuses as status_store
 
 UNREAD_LIMIT = 1000
-STAFF_TYPES = (NotificationType.ADMIN_REPORT, NotificationType.ADMIN_SIGN_UP)
+# Shown whatever the sender's standing: moderators hear of limited accounts' reports and
+# sign-ups, and a limited account hears of what was done to it.
+EXEMPT_TYPES = (
+    NotificationType.ADMIN_REPORT,
+    NotificationType.ADMIN_SIGN_UP,
+    NotificationType.MODERATION_WARNING,
+)
 
 
 @dataclass
@@ -34,6 +50,8 @@ class NotificationPage:
     # admin.report notifications: their reports, and the posts each points at.
     reports: dict[int, Report] = field(default_factory=dict)
     report_status_ids: dict[int, list[int]] = field(default_factory=dict)
+    # moderation_warning notifications: the audit log entries they tell of.
+    warnings: dict[int, AuditEntry] = field(default_factory=dict)
 
 
 def _shown(viewer_id: int) -> list[ColumnElement[bool]]:
@@ -44,7 +62,7 @@ def _shown(viewer_id: int) -> list[ColumnElement[bool]]:
     # of the reports and sign-ups of limited accounts.
     limited_ok = or_(
         listed_author_sql(Notification.from_account_id),
-        Notification.type.in_(STAFF_TYPES),
+        Notification.type.in_(EXEMPT_TYPES),
         exists().where(
             Follow.account_id == viewer_id,
             Follow.target_account_id == Notification.from_account_id,
@@ -127,6 +145,9 @@ class NotificationReads:
             and (n.status_id is None or any(s.id == n.status_id for s in bundle.statuses))
             and (n.report_id is None or n.report_id in reports)
         ]
+        warnings = await moderation_store.audit_entries(
+            session, {n.audit_id for n in kept if n.audit_id is not None}
+        )
         return NotificationPage(
             notifications=kept,
             accounts=accounts,
@@ -134,6 +155,7 @@ class NotificationReads:
             cursor_ids=[n.id for n in rows],
             reports=reports,
             report_status_ids=await moderation_store.status_ids_of(session, reports),
+            warnings=warnings,
         )
 
     async def unread_count(self, viewer_id: int) -> int:

@@ -105,6 +105,14 @@ async def add_audit(session: AsyncSession, entry: AuditEntry) -> None:
     await session.flush()
 
 
+async def audit_entries(session: AsyncSession, ids: Iterable[int]) -> dict[int, AuditEntry]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    stmt = select(AuditEntry).where(AuditEntry.id.in_(wanted))
+    return {entry.id: entry for entry in await session.scalars(stmt)}
+
+
 async def audit_page(
     session: AsyncSession, page: Page, where: Sequence[ColumnElement[bool]] = ()
 ) -> list[AuditEntry]:

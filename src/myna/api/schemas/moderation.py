@@ -7,7 +7,7 @@ from myna.api.schemas.accounts import render_account, render_role
 from myna.api.schemas.media import MediaUrl
 from myna.api.schemas.statuses import StatusRenderer
 from myna.lib.clock import iso
-from myna.models import Account, AuditEntry, Report
+from myna.models import Account, AuditAction, AuditEntry, Report
 from myna.reads.moderation import ReportView
 
 
@@ -110,4 +110,27 @@ def render_audit_entry(entry: AuditEntry) -> dict[str, Any]:
         "target_id": str(entry.target_id),
         "target_label": entry.target_label or None,
         "text": entry.text,
+    }
+
+
+# Mastodon's AccountWarning `action` for each audited account action.
+WARNING_ACTIONS = {
+    AuditAction.WARN: "none",
+    AuditAction.SENSITIVE: "sensitive",
+    AuditAction.DISABLE: "disable",
+    AuditAction.SILENCE: "silence",
+    AuditAction.SUSPEND: "suspend",
+}
+
+
+def render_warning(entry: AuditEntry, target: Account, base: str) -> dict[str, Any]:
+    """Mastodon's AccountWarning: what moderators did to the account and why (not who)."""
+    return {
+        "id": str(entry.id),
+        "action": WARNING_ACTIONS.get(AuditAction(entry.action), "none"),
+        "text": entry.text,
+        "status_ids": None,
+        "target_account": render_account(target, base),
+        "appeal": None,
+        "created_at": iso(entry.created_at),
     }

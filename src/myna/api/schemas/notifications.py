@@ -4,7 +4,7 @@ from typing import Any
 
 from myna.api.schemas.accounts import render_account
 from myna.api.schemas.media import MediaUrl
-from myna.api.schemas.moderation import render_report
+from myna.api.schemas.moderation import render_report, render_warning
 from myna.api.schemas.statuses import StatusRenderer
 from myna.lib.clock import iso
 from myna.reads.notifications import NotificationPage
@@ -28,6 +28,10 @@ def render_notifications(
                 "status": renderer.one(page.statuses, status) if status is not None else None,
             }
         )
+        warning = page.warnings.get(n.audit_id) if n.audit_id is not None else None
+        if warning is not None:
+            target = page.accounts[n.from_account_id]  # the account acted on, which is told
+            out[-1]["moderation_warning"] = render_warning(warning, target, base_url)
         report = page.reports.get(n.report_id) if n.report_id is not None else None
         if report is not None:
             out[-1]["report"] = render_report(
